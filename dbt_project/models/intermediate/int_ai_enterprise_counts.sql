@@ -1,0 +1,46 @@
+-- AI-related enterprises per region (the region itself and everything within it) at
+-- the end of each panel year: registered on or before 31 December and not
+-- deregistered on or before that day. Regions with registry rows but no AI-related
+-- enterprise get 0; regions without registry rows get no row (null downstream).
+with enterprises as (
+    select * from {{ ref('int_enterprises__latest_record') }}
+),
+
+located as (
+    select ancestors.ancestor_code as region_code, enterprises.*
+    exclude (region_code)
+    from enterprises
+    join {{ ref('int_region_ancestors') }} as ancestors using (region_code)
+),
+
+covered_regions as (
+    select distinct region_code from located
+),
+
+panel as (
+    select panel.region_code, panel.year
+    from {{ ref('int_region_years') }} as panel
+    join covered_regions using (region_code)
+),
+
+-- Each AI enterprise adds one from its registration year and takes it back from the
+-- year it is deregistered, so a year's count is a running sum of these changes.
+changes as (
+    select region_code, year(registered_on) as year, count(*) as delta
+    from located where is_ai_related
+    group by all
+    union all
+    select region_code, year(deregistered_on), -count(*)
+    from located where is_ai_related and deregistered_on is not null
+    group by all
+)
+
+select
+    panel.region_code,
+    panel.year,
+    cast(coalesce(sum(changes.delta), 0) as bigint) as ai_enterprise_count
+from panel
+left join changes
+    on changes.region_code = panel.region_code
+    and changes.year <= panel.year
+group by panel.region_code, panel.year

@@ -1,0 +1,56 @@
+with events as (
+    select *, md5(region_code || '|' || project_name) as project_id, date_trunc('month', event_date) as month
+    from {{ ref('stg_compute__events') }}
+),
+
+projects as (
+    select * from {{ ref('int_compute__projects') }}
+),
+
+months as (
+    select
+        region_code,
+        cast(month as date) as month,
+        count(*) filter (where event = 'announced') as projects_announced,
+        count(*) filter (where event = 'construction_started') as projects_started,
+        count(*) filter (where event in ('completed', 'operational')) as projects_completed
+    from events
+    group by all
+),
+
+-- A project's capacity counts as completed in the month it first became completed or operational.
+completed_in_month as (
+    select region_code, cast(date_trunc('month', first_completed_on) as date) as month,
+        sum(capacity_pflops) as capacity_completed_pflops
+    from projects
+    where first_completed_on is not null
+    group by all
+),
+
+announced_in_month as (
+    select region_code, month, sum(projects.investment_cny) as investment_announced_cny
+    from (select distinct region_code, project_id, month from events where event = 'announced') as announced
+    join projects using (project_id, region_code)
+    group by all
+),
+
+cumulative as (
+    select region_code, cast(date_trunc('month', as_of) as date) as month,
+        sum(capacity_pflops) filter (where is_completed) as cumulative_capacity_pflops
+    from {{ ref('int_compute__project_status_by_date') }}
+    group by all
+)
+
+select
+    months.region_code,
+    months.month,
+    months.projects_announced,
+    months.projects_started,
+    months.projects_completed,
+    cast(coalesce(completed_in_month.capacity_completed_pflops, 0) as decimal(18, 4)) as capacity_completed_pflops,
+    cast(coalesce(cumulative.cumulative_capacity_pflops, 0) as decimal(18, 4)) as cumulative_capacity_pflops,
+    cast(announced_in_month.investment_announced_cny as decimal(18, 2)) as investment_announced_cny
+from months
+left join completed_in_month using (region_code, month)
+left join cumulative using (region_code, month)
+left join announced_in_month using (region_code, month)

@@ -1,0 +1,15 @@
+-- One row per published indicator figure as landed (several sources may report
+-- the same region, indicator and period; all are kept here).
+select
+    region_code,
+    indicator_code,
+    period,
+    value,
+    value_kind,
+    is_forecast,
+    source,
+    source_quote,
+    _file as source_file,
+    _line as source_line,
+    _ingested_at as ingested_at
+from {{ source('raw', 'indicators') }}

@@ -1,0 +1,1 @@
+"""modu's Dagster code location: ingest, dbt transform, publish, automation."""

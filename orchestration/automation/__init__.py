@@ -1,0 +1,1 @@
+"""Automation: the nightly job, its schedule and the raw-drop sensor."""

@@ -1,0 +1,94 @@
+"""Command-line entry points behind the Makefile: refresh, ui, docs.
+
+    python -m orchestration.cli refresh   run nightly_refresh now and print a summary
+    python -m orchestration.cli ui        Dagster UI + daemon on 127.0.0.1 (schedule and sensor run)
+    python -m orchestration.cli docs      build the dbt docs site into the warehouse folder
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration import settings as settings_module
+from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, REPO_ROOT
+
+INSTANCE_YAML = """\
+# Written by orchestration/cli.py: the Dagster instance of this warehouse folder.
+telemetry:
+  enabled: false
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    # Runs that write the build database queue behind each other (see automation/jobs.py).
+    tag_concurrency_limits:
+      - key: modu/writer
+        limit: 1
+"""
+
+
+def prepare_dagster_home(s: settings_module.Settings) -> Path:
+    """DAGSTER_HOME inside the warehouse folder, so runs from `make refresh` show in `make ui`."""
+    home = s.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text(INSTANCE_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def refresh() -> int:
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.summary import print_summary
+
+    s = settings_module.load()
+    prepare_dagster_home(s)
+    print(f"modu refresh: raw {s.raw_dir} -> warehouse {s.warehouse_dir}", flush=True)
+    with DagsterInstance.get() as instance:
+        result = defs.get_job_def("nightly_refresh").execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
+        print_summary(s, result)
+    return 0 if result.success else 1
+
+
+def ui() -> int:
+    s = settings_module.load()
+    prepare_dagster_home(s)
+    dagster = Path(sys.executable).parent / "dagster"
+    cmd = [str(dagster), "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p",
+           os.environ.get("MODU_UI_PORT", "3000")]
+    print(f"Dagster UI on http://127.0.0.1:{cmd[-1]} (DAGSTER_HOME={s.dagster_home})", flush=True)
+    return subprocess.call(cmd, cwd=REPO_ROOT)
+
+
+def docs() -> int:
+    s = settings_module.load()
+    target = s.warehouse_dir / "dbt-docs"
+    env = {**os.environ, **s.dbt_env()}
+    code = subprocess.call(
+        [DBT_EXECUTABLE, "docs", "generate", "--profiles-dir", ".", "--target-path", str(target),
+         "--log-path", str(target / "logs")],
+        cwd=DBT_PROJECT_DIR, env=env,
+    )
+    if code == 0:
+        print(f"dbt docs site: {target / 'index.html'} (serve it with: dbt docs serve --target-path {target})")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="modu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["refresh", "ui", "docs"])
+    args = parser.parse_args(argv)
+    return {"refresh": refresh, "ui": ui, "docs": docs}[args.command]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The modu code location: assembles the assets, checks, job, schedule and sensor."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+from dagster_dbt import DbtCliResource
+
+from orchestration import settings
+from orchestration.automation.jobs import nightly_refresh
+from orchestration.automation.schedules import nightly_schedule
+from orchestration.automation.sensors import raw_drop_sensor
+from orchestration.ingest.assets import ingest_assets
+from orchestration.publish.assets import build_publish_asset
+from orchestration.resources import WarehouseResource
+from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration.transform.dbt_assets import modu_dbt_assets
+
+MART_KEYS = sorted((key for key in modu_dbt_assets.keys if key.path[0] == "marts"), key=lambda k: k.path)
+
+
+def build_definitions(s: settings.Settings) -> Definitions:
+    return Definitions(
+        assets=[*ingest_assets, modu_dbt_assets, build_publish_asset(MART_KEYS)],
+        jobs=[nightly_refresh],
+        schedules=[nightly_schedule],
+        sensors=[raw_drop_sensor],
+        resources={
+            "warehouse": WarehouseResource.from_settings(s),
+            "dbt": DbtCliResource(
+                project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
+            ),
+        },
+    )
+
+
+defs = build_definitions(settings.load())

@@ -1,0 +1,1 @@
+"""Ingest: landed files -> typed rows in the build database's `raw` schema."""

@@ -1,0 +1,1 @@
+"""Publish: write-audit-publish releases of the marts for BI tools."""

@@ -1,0 +1,95 @@
+"""The dbt project as Dagster assets: seeds, staging, intermediate and marts, tests as checks.
+
+The manifest is prepared ahead of time (`make` runs `dbt parse` when the project
+changes), so loading definitions never parses the project.
+"""
+
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dagster import AssetCheckResult, AssetExecutionContext, Failure, Output, TableColumn, TableSchema
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.resources import WarehouseResource
+from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration.transform.translator import ModuDbtTranslator
+
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def ensure_manifest() -> Path:
+    """The prepared manifest; parsed once here only if `make` has not prepared it."""
+    if not MANIFEST_PATH.exists():
+        subprocess.run(
+            [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", ".", "--target-path", "target", "--log-path", "target/logs"],
+            cwd=DBT_PROJECT_DIR,
+            check=True,
+        )
+    return MANIFEST_PATH
+
+
+def _table_metadata(build_db: Path, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Row count and column schema of each built table, read after dbt has let go of the file.
+
+    (dagster-dbt's fetch_row_counts queries while dbt still holds DuckDB's write lock.)
+    """
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        columns: dict[tuple[str, str], list[TableColumn]] = {}
+        for schema, table, column, dtype in con.execute(
+            "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+            "ORDER BY table_schema, table_name, ordinal_position"
+        ).fetchall():
+            columns.setdefault((schema, table), []).append(TableColumn(column, dtype))
+        for key in keys:
+            if key not in columns:
+                continue
+            rows = con.execute(f'SELECT count(*) FROM "{key[0]}"."{key[1]}"').fetchone()[0]
+            found[key] = {"dagster/row_count": rows, "dagster/column_schema": TableSchema(columns=columns[key])}
+    finally:
+        con.close()
+    return found
+
+
+@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=ModuDbtTranslator())
+def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator:
+    s = warehouse.settings
+    os.environ.update(s.dbt_env())  # read by dbt_project/profiles.yml in the dbt subprocess
+    target = s.dbt_target_dir / context.run.run_id
+    with warehouse.write_lock(context.log.info):
+        invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
+        events = []
+        try:
+            for event in invocation.stream():
+                events.append(event)
+                if isinstance(event, Output):
+                    key = context.asset_key_for_output(event.output_name).to_user_string()
+                    context.log.info(f"dbt built {key} ({len(events)} results so far)")
+        finally:
+            # Never leave dbt running (and holding the database) after this step stops.
+            if invocation.process.poll() is None:
+                invocation.process.terminate()
+                invocation.process.wait()
+        built = [e for e in events if isinstance(e, Output)]
+        keys = [tuple(context.asset_key_for_output(e.output_name).path[-2:]) for e in built]
+        metadata = _table_metadata(s.build_db, keys)
+    for event in events:
+        if isinstance(event, Output):
+            key = tuple(context.asset_key_for_output(event.output_name).path[-2:])
+            yield event.with_metadata({**event.metadata, **metadata.get(key, {})})
+        else:
+            yield event
+    if not invocation.is_successful():
+        failed = [e for e in events if isinstance(e, AssetCheckResult) and not e.passed]
+        raise Failure(
+            description="dbt build failed; the marts are not published. "
+            + (f"{len(failed)} dbt test(s) failed. " if failed else "")
+            + f"dbt logs: {target}",
+            allow_retries=False,
+        )
