@@ -50,7 +50,7 @@ def refresh() -> int:
     prepare_dagster_home(s)
     print(f"modu refresh: raw {s.raw_dir} -> warehouse {s.warehouse_dir}", flush=True)
     with DagsterInstance.get() as instance:
-        result = defs.get_job_def("nightly_refresh").execute_in_process(
+        result = defs.resolve_job_def("nightly_refresh").execute_in_process(
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},

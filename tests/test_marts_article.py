@@ -1,0 +1,128 @@
+"""End to end: the shipped sample through the whole refresh, marts checked against the article.
+
+Expected values are the article's figures (shared/seed/) and, for the synthetic
+registry, the counts scripts/make_registry_sample.py computed in plain Python.
+"""
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import SHIPPED_RAW
+
+SHENZHEN, BEIJING, SHANGHAI, HEFEI, ANHUI, NATIONAL = "440300", "110000", "310000", "340100", "340000", "000000"
+
+
+def test_refresh_succeeds_and_publishes_every_mart(sample_refresh, marts):
+    settings, _ = sample_refresh
+    published = {row[0] for row in marts("SELECT table_schema || '.' || table_name FROM information_schema.tables")}
+    assert {"marts.dim_region", "marts.city_indicators", "marts.policy_timeline", "marts.policy_cadence",
+            "marts.compute_buildout", "marts.modu_index", "marts.figure_reconciliation",
+            "audit.rejected_rows"} <= published
+    assert (settings.serving_dir / "current" / "marts.city_indicators.parquet").exists()
+
+
+def test_published_enterprise_counts_are_the_articles(marts):
+    rows = dict(((r, y), n) for r, y, n in marts(
+        "SELECT region_code, year, ai_enterprise_count_published FROM marts.city_indicators "
+        "WHERE ai_enterprise_count_published IS NOT NULL"))
+    assert rows == {
+        (BEIJING, 2016): 39_800, (SHENZHEN, 2016): 36_100, (SHANGHAI, 2016): 26_500,
+        (SHENZHEN, 2023): 63_800, (BEIJING, 2023): 47_800,
+    }
+
+
+def test_ai_industry_output_is_in_yuan(marts):
+    rows = dict(marts(
+        "SELECT region_code, ai_industry_output_cny FROM marts.city_indicators "
+        "WHERE year = 2023 AND ai_industry_output_cny IS NOT NULL"))
+    assert rows == {SHANGHAI: Decimal("382100000000.00"), BEIJING: Decimal("227000000000.00"),
+                    SHENZHEN: Decimal("248800000000.00")}
+
+
+def test_registry_counts_match_an_independent_count(marts):
+    expected = json.loads((SHIPPED_RAW / "enterprises" / "synthetic_registry_sample.expected.json").read_text())
+    computed = dict(((r, str(y)), n) for r, y, n in marts(
+        "SELECT region_code, year, ai_enterprise_count FROM marts.city_indicators "
+        "WHERE level = 'city' AND ai_enterprise_count IS NOT NULL AND year BETWEEN 2016 AND 2023"))
+    cities = expected["ai_enterprise_count_by_city"]
+    assert len(cities) == 6
+    for city, expectation in cities.items():
+        for year, count in expectation["ai_enterprise_count"].items():
+            assert computed[(city, year)] == count, (expectation["name_zh"], year)
+
+
+def test_districts_roll_up_to_cities_provinces_and_national(marts):
+    (city, province, national), = marts(
+        "SELECT max(ai_enterprise_count) FILTER (WHERE region_code = '340100'), "
+        "max(ai_enterprise_count) FILTER (WHERE region_code = '340000'), "
+        "max(ai_enterprise_count) FILTER (WHERE region_code = '000000') "
+        "FROM marts.city_indicators WHERE year = 2023")
+    (all_cities,), = marts(
+        "SELECT sum(ai_enterprise_count) FROM marts.city_indicators WHERE year = 2023 AND level = 'city'")
+    assert province == city  # the sample's Anhui enterprises are all in Hefei
+    assert national == all_cities
+
+
+def test_regions_without_registry_rows_have_no_count(marts):
+    (count,), = marts("SELECT ai_enterprise_count FROM marts.city_indicators WHERE region_code = '370100' AND year = 2023")
+    assert count is None  # 济南 appears only in compute events
+
+
+def test_shenzhen_increment_is_a_recorded_finding(marts):
+    rows = marts(
+        "SELECT published_value, computed_value, difference, status FROM marts.figure_reconciliation "
+        "WHERE region_code = ? AND indicator = 'ai_enterprise_increase'", [SHENZHEN])
+    assert rows == [(Decimal("42600.00"), Decimal("27700.00"), Decimal("-14900.00"), "mismatch")]
+
+
+def test_nine_cities_of_compute_starts_are_eight_named(marts):
+    rows = marts(
+        "SELECT published_value, computed_value, status FROM marts.figure_reconciliation "
+        "WHERE indicator = 'compute_centre_city_count'")
+    assert rows == [(Decimal("9.00"), Decimal("8.00"), "mismatch")]
+
+
+def test_policy_timeline_holds_the_articles_dates(marts):
+    rows = {(str(d), r, t) for d, r, t in marts("SELECT published_on, region_code, doc_type FROM marts.policy_timeline")}
+    assert ("2017-11-17", NATIONAL, "notice") in rows
+    assert ("2017-12-29", ANHUI, "plan") in rows
+    assert ("2018-05-11", ANHUI, "plan") in rows
+    assert ("2023-08-15", NATIONAL, "measures") in rows
+
+
+def test_plan_periods_and_gaps(marts):
+    rows = marts(
+        "SELECT plan_start_year, plan_end_year, days_since_previous_in_region FROM marts.policy_timeline "
+        "WHERE published_on = DATE '2018-05-11'")
+    assert rows == [(2018, 2030, (date(2018, 5, 11) - date(2017, 12, 29)).days)]
+    (plans,), = marts("SELECT plans_in_force FROM marts.policy_cadence WHERE region_code = ? AND year = 2023", [ANHUI])
+    assert plans == 2  # 中国声谷 2018-2025 and the Anhui plan 2018-2030
+
+
+def test_compute_starts_land_in_july_2023(marts):
+    rows = marts("SELECT region_code, projects_started, projects_completed FROM marts.compute_buildout "
+                 "WHERE month = DATE '2023-07-01' ORDER BY region_code")
+    assert len(rows) == 8
+    assert {r[0] for r in rows} == {"130000", "370100", "110000", "420100", "350000", "320100", "310000", "410100"}
+    assert all(started == 1 and completed == 0 for _, started, completed in rows)
+
+
+def test_modu_index_ranks_cities(marts):
+    rows = marts("SELECT year, rank, score FROM marts.modu_index WHERE year = 2023 ORDER BY rank")
+    assert rows[0][1] == 1
+    assert [r[2] for r in rows] == sorted((r[2] for r in rows), reverse=True)
+    assert all(0 <= r[2] <= 100 for r in rows)
+
+
+def test_every_ingested_row_is_accounted_for(sample_refresh):
+    _, result = sample_refresh
+    for event in result.get_asset_materialization_events():
+        m = event.event_specific_data.materialization
+        if m.asset_key.path[0] == "raw":
+            meta = {k: v.value for k, v in m.metadata.items()}
+            assert meta["lines_ingested_now"] == meta["rows_kept_now"] + meta["rows_rejected_now"]
+            assert meta["rows_rejected_now"] == 0, m.asset_key  # the shipped sample is clean
+            assert meta["region_resolved_share"] == 1.0
