@@ -59,6 +59,15 @@ class Settings:
         return self.serving_dir / "modu.duckdb"
 
     @property
+    def quality_dir(self) -> Path:
+        """The GX project; its Data Docs are at gx/uncommitted/data_docs/local_site/index.html."""
+        return self.warehouse_dir / "quality"
+
+    @property
+    def data_docs_index(self) -> Path:
+        return self.quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+    @property
     def dagster_home(self) -> Path:
         return self.warehouse_dir / "dagster"
 

@@ -185,7 +185,9 @@ def _landed_csv_sql(source: Source, plan: _Plan) -> tuple[str, str]:
 
 def _landed_jsonl_sql(source: Source) -> tuple[str, str]:
     keyed = f"""
-        SELECT _line, text, json_valid(text) AND json_type(text) = 'OBJECT' AS is_object
+        SELECT _line, text,
+            -- CASE, not AND: DuckDB may evaluate json_type on a line json_valid rejected.
+            CASE WHEN json_valid(text) THEN json_type(text) = 'OBJECT' ELSE false END AS is_object
         FROM lines WHERE text IS NOT NULL AND trim(text) <> ''"""
     rejects = f"""
         SELECT _line, text AS _raw,

@@ -94,11 +94,12 @@ CREATE OR REPLACE MACRO modu_year(s) AS
     CASE WHEN regexp_full_match(modu_clean(s), '[0-9]{4}\s*年?')
          THEN CAST(left(modu_clean(s), 4) AS INTEGER) END;
 
--- Compute capacity to PFLOPS: 500P, 500 PFLOPS, 2E, 2 EFLOPS, 300T, 1000P(FP16).
+-- Compute capacity to PFLOPS: 500P, 500 PFLOPS, 2E, 2 EFLOPS, 300T, 1000P(FP16). A sign is
+-- parsed, not judged: a negative capacity reaches the quality checks, which reject it.
 CREATE OR REPLACE MACRO modu_capacity(s) AS (
     WITH p AS (
         SELECT regexp_extract(upper(modu_clean(s)),
-            '^([0-9][0-9,]*(?:\.[0-9]+)?)\s*(P|PFLOPS|E|EFLOPS|T|TFLOPS)\s*(?:\(\s*((?:FP|INT|BF|TF)[0-9]+)\s*\))?$',
+            '^([+-]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(P|PFLOPS|E|EFLOPS|T|TFLOPS)\s*(?:\(\s*((?:FP|INT|BF|TF)[0-9]+)\s*\))?$',
             ['num', 'unit', 'precision']) AS m
     )
     SELECT CASE WHEN m.num <> '' THEN {

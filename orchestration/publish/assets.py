@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from orchestration.publish.release import new_release_id, prune, switch_current, write_catalog, write_release
 from orchestration.resources import WarehouseResource
 
-AUDIT_TABLES = ("audit.rejected_rows",)
+AUDIT_TABLES = ("audit.rejected_rows", "audit.dq_results")
 
 
 def build_publish_asset(mart_keys: Sequence[AssetKey]) -> AssetsDefinition:

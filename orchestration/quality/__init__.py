@@ -1,0 +1,1 @@
+"""Quality: Great Expectations suites (expectations/*.json) as Dagster asset checks."""

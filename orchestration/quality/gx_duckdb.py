@@ -1,0 +1,69 @@
+"""The small adapter that makes Great Expectations 1.24 push its checks down to DuckDB.
+
+GX has no DuckDB support out of the box. Two things go wrong, and both are mended
+here, nothing else:
+
+1. GX opens a pooled connection per query and reads results after closing it; a
+   DuckDB connection's results die with it, so every metric comes back empty. GX
+   keeps one persisted connection for dialects listed in
+   `_PERSISTED_CONNECTION_DIALECTS` (sqlite, mssql, ...); we add "duckdb" to that
+   list. GX tests membership with `dialect_name in (...)` (string equality) and
+   reads `.value` elsewhere, so the entry is a str that also has `.value`.
+2. That persisted connection, and the engines behind it, outlive the validation:
+   the DuckDB file would stay open in this process and the next writer (dbt) would
+   meet a lock. `connections_closed_afterwards` closes every connection GX opened.
+
+GX is imported lazily: it takes seconds to import, and the Dagster definitions
+must load fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class _DialectName(str):
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def register_duckdb_as_persisted_connection_dialect() -> None:
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as engine_module
+
+    if "duckdb" not in engine_module._PERSISTED_CONNECTION_DIALECTS:
+        engine_module._PERSISTED_CONNECTION_DIALECTS = (
+            *engine_module._PERSISTED_CONNECTION_DIALECTS,
+            _DialectName("duckdb"),
+        )
+
+
+def connection_string(db_path: Path) -> str:
+    return f"duckdb:///{db_path}"
+
+
+@contextmanager
+def connections_closed_afterwards() -> Iterator[None]:
+    """Close every DBAPI connection SQLAlchemy opens inside the block, when it ends.
+
+    Listening on the pool's connect event catches the connections of every engine GX
+    builds (the fluent datasource's and the execution engine's), without scanning
+    the heap for them.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    opened = []
+
+    def remember(_dbapi_connection, record) -> None:
+        opened.append(record)
+
+    event.listen(Pool, "connect", remember)
+    try:
+        yield
+    finally:
+        event.remove(Pool, "connect", remember)
+        for record in opened:
+            record.invalidate()  # closes the DuckDB connection; the pool will not reuse or reset it
