@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: refresh test ui docs lock clean-warehouse
+.PHONY: refresh test ui docs serve lock clean-warehouse
 
 $(INSTALLED): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -35,5 +35,35 @@ ui: $(MANIFEST)
 docs: $(MANIFEST)
 	$(BIN)/python -m orchestration.cli docs
 
+# PostgreSQL on 127.0.0.1 serving the current release to BI tools (role analyst,
+# password MODU_ANALYST_PASSWORD); each refresh swaps its release in. Ctrl-C stops it.
+serve: $(INSTALLED)
+	$(BIN)/python -m orchestration.cli serve
+
 lock: $(INSTALLED)
 	{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable; } > requirements.lock.new && mv requirements.lock.new requirements.lock
+
+# Operations (docs/operations.md). `make rollback` serves the release before the served one;
+# `make rollback TO=<release_id>` serves that one. `make releases` lists the kept releases.
+.PHONY: rollback releases screenshot
+rollback: $(INSTALLED)
+	$(BIN)/python -m orchestration.cli rollback $(if $(TO),--to $(TO))
+
+releases: $(INSTALLED)
+	$(BIN)/python -m orchestration.cli releases
+
+# docs/img/asset-graph.png from the running UI in headless Chromium (installed with apt-get if missing).
+screenshot: $(MANIFEST)
+	$(BIN)/python scripts/screenshot_asset_graph.py
+
+# Benchmarks (benchmarks/README.md). `make data SCALE=0.1` writes synthetic raw files into
+# DATA_DIR (never raw/); `make bench SCALE=0.1` runs the refresh against plain dbt and the
+# hand-written limit on that data and writes BENCHMARKS.md.
+.PHONY: data bench
+SCALE ?= 1
+DATA_DIR ?= /tmp/modu-data-$(SCALE)
+data: $(INSTALLED)
+	$(BIN)/python -m benchmarks.generate_data --scale $(SCALE) --out $(DATA_DIR)
+
+bench: $(MANIFEST)
+	$(BIN)/python -m benchmarks.run --scale $(SCALE) --data $(DATA_DIR)

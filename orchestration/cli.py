@@ -1,8 +1,12 @@
-"""Command-line entry points behind the Makefile: refresh, ui, docs.
+"""Command-line entry points behind the Makefile: refresh, ui, docs, serve.
 
     python -m orchestration.cli refresh   run nightly_refresh now and print a summary
     python -m orchestration.cli ui        Dagster UI + daemon on 127.0.0.1 (schedule and sensor run)
     python -m orchestration.cli docs      build the dbt docs site into the warehouse folder
+    python -m orchestration.cli serve     PostgreSQL on 127.0.0.1 serving the current release (Ctrl-C stops)
+    python -m orchestration.cli releases  list the kept releases, the served one marked
+    python -m orchestration.cli rollback [--to RELEASE_ID]
+                                          serve the release before the served one (or RELEASE_ID)
 """
 
 from __future__ import annotations
@@ -83,11 +87,59 @@ def docs() -> int:
     return code
 
 
+def serve() -> int:
+    from orchestration.publish import postgres
+
+    return postgres.serve(settings_module.load(), log=lambda message: print(message, flush=True))
+
+
+def releases() -> int:
+    from orchestration.publish.release import list_releases
+
+    s = settings_module.load()
+    kept = list_releases(s.serving_dir)
+    if not kept:
+        print(f"no release in {s.serving_dir / 'releases'}")
+    for r in kept:
+        print(f"{'*' if r['current'] else ' '} {r['release_id']}  published {r['created_at']}  "
+              f"{sum(r['tables'].values()):,} rows in {len(r['tables'])} tables")
+    return 0
+
+
+def rollback(to: str | None = None) -> int:
+    """Serve the previous release (or `to`): switch serving/current atomically, rewrite the catalog."""
+    from orchestration.publish.release import RollbackError
+    from orchestration.publish.release import rollback as roll_back
+
+    s = settings_module.load()
+    try:
+        before, now = roll_back(s.serving_dir, s.catalog_db, to)
+    except RollbackError as err:
+        print(f"rollback: {err}", file=sys.stderr)
+        return 1
+    print(f"rollback: served release {before or '(none)'} -> {now.release_id}")
+    print(f"  serving/current -> {now.folder}; catalog {s.catalog_db} rewritten")
+    try:  # the Postgres endpoint of `make serve`, if it runs, serves the same release
+        from orchestration.publish import postgres
+
+        state, reason = postgres.running_server(s)
+        if state is not None:
+            postgres.load_release(state, now.folder, force=True, log=print)
+    except Exception as err:  # noqa: BLE001 - the files and the catalog are rolled back either way
+        print(f"  postgres endpoint not rolled back: {err!r} (restart `make serve`)")
+    print("  the next refresh publishes anew: stop nightly_refresh_schedule and raw_drop_sensor in the UI "
+          "to keep this release served (docs/operations.md)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="modu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["refresh", "ui", "docs"])
+    parser.add_argument("command", choices=["refresh", "ui", "docs", "serve", "releases", "rollback"])
+    parser.add_argument("--to", metavar="RELEASE_ID", help="rollback: the release to serve (default: the one before)")
     args = parser.parse_args(argv)
-    return {"refresh": refresh, "ui": ui, "docs": docs}[args.command]()
+    if args.command == "rollback":
+        return rollback(args.to)
+    return {"refresh": refresh, "ui": ui, "docs": docs, "serve": serve, "releases": releases}[args.command]()
 
 
 if __name__ == "__main__":

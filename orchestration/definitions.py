@@ -6,13 +6,15 @@ from dagster import Definitions
 from dagster_dbt import DbtCliResource
 
 from orchestration import settings
+from orchestration.automation.alerts import run_failure_alert_sensor
+from orchestration.automation.freshness import freshness_checks, freshness_job, freshness_schedule
 from orchestration.automation.jobs import nightly_refresh
 from orchestration.automation.schedules import nightly_schedule
 from orchestration.automation.sensors import raw_drop_sensor
 from orchestration.ingest.assets import ingest_assets
 from orchestration.publish.assets import build_publish_asset
 from orchestration.quality.checks import gx_checks
-from orchestration.resources import WarehouseResource
+from orchestration.resources import OperationsResource, WarehouseResource
 from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from orchestration.transform.dbt_assets import modu_dbt_assets
 
@@ -22,12 +24,13 @@ MART_KEYS = sorted((key for key in modu_dbt_assets.keys if key.path[0] == "marts
 def build_definitions(s: settings.Settings) -> Definitions:
     return Definitions(
         assets=[*ingest_assets, modu_dbt_assets, build_publish_asset(MART_KEYS)],
-        asset_checks=gx_checks,
-        jobs=[nightly_refresh],
-        schedules=[nightly_schedule],
-        sensors=[raw_drop_sensor],
+        asset_checks=[*gx_checks, *freshness_checks],
+        jobs=[nightly_refresh, freshness_job],
+        schedules=[nightly_schedule, freshness_schedule],
+        sensors=[raw_drop_sensor, run_failure_alert_sensor],
         resources={
             "warehouse": WarehouseResource.from_settings(s),
+            "operations": OperationsResource.from_settings(s),
             "dbt": DbtCliResource(
                 project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
             ),

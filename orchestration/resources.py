@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 
 from orchestration import settings as settings_module
 
@@ -22,15 +22,24 @@ class WarehouseResource(ConfigurableResource):
     raw_dir: str
     warehouse_dir: str
     keep_releases: int = 5
+    full_refresh: bool = False
 
     @classmethod
     def from_settings(cls, s: settings_module.Settings) -> "WarehouseResource":
-        return cls(raw_dir=str(s.raw_dir), warehouse_dir=str(s.warehouse_dir), keep_releases=s.keep_releases)
+        return cls(
+            raw_dir=str(s.raw_dir),
+            warehouse_dir=str(s.warehouse_dir),
+            keep_releases=s.keep_releases,
+            full_refresh=s.full_refresh,
+        )
 
     @property
     def settings(self) -> settings_module.Settings:
         return settings_module.Settings(
-            raw_dir=Path(self.raw_dir), warehouse_dir=Path(self.warehouse_dir), keep_releases=self.keep_releases
+            raw_dir=Path(self.raw_dir),
+            warehouse_dir=Path(self.warehouse_dir),
+            keep_releases=self.keep_releases,
+            full_refresh=self.full_refresh,
         )
 
     @contextmanager
@@ -73,3 +82,34 @@ class WarehouseResource(ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+class OperationsResource(ConfigurableResource):
+    """What the nightly operations need beyond the warehouse folders (all from settings.py):
+    freshness windows, where alerts go, and the UI's address for run links."""
+
+    alerts_log: str
+    ui_url: str = "http://127.0.0.1:3000"
+    alert_webhook: str | None = None
+    raw_freshness_hours: float = 48.0
+    raw_freshness_overrides: dict[str, float] = {}
+    release_freshness_hours: float = 26.0
+
+    @classmethod
+    def from_settings(cls, s: settings_module.Settings) -> "OperationsResource":
+        return cls(
+            alerts_log=str(s.alerts_log),
+            ui_url=s.ui_url,
+            # Passed as EnvVar when it came from the environment, so the UI's resource page
+            # shows the variable's name and not the URL.
+            alert_webhook=EnvVar(s.alert_webhook_var) if s.alert_webhook_var else s.alert_webhook,
+            raw_freshness_hours=s.raw_freshness_hours,
+            raw_freshness_overrides=dict(s.raw_freshness_overrides),
+            release_freshness_hours=s.release_freshness_hours,
+        )
+
+    def raw_freshness_window(self, source: str) -> float:
+        return self.raw_freshness_overrides.get(source, self.raw_freshness_hours)
+
+    def run_link(self, run_id: str) -> str:
+        return f"{self.ui_url.rstrip('/')}/runs/{run_id}"

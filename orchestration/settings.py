@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,17 @@ class Settings:
     raw_dir: Path
     warehouse_dir: Path
     keep_releases: int
+    full_refresh: bool = False  # rebuild incremental dbt models from scratch (MODU_FULL_REFRESH=1)
+    postgres_port: int = 5433  # port of `make serve` on 127.0.0.1 (MODU_PG_PORT; 0 = any free port)
+    analyst_password: str | None = field(default=None, repr=False)  # read-only role of `make serve` (MODU_ANALYST_PASSWORD)
+    # Operations (automation/freshness.py, automation/alerts.py); see docs/operations.md.
+    raw_freshness_hours: float = 48.0  # a raw source with no new file for longer fails its check (MODU_RAW_FRESHNESS_HOURS)
+    raw_freshness_overrides: tuple[tuple[str, float], ...] = ()  # per source (MODU_RAW_FRESHNESS_HOURS_<SOURCE>)
+    release_freshness_hours: float = 26.0  # the served release may be this old (MODU_RELEASE_FRESHNESS_HOURS)
+    alert_webhook: str | None = field(default=None, repr=False)  # failed runs are POSTed here (MODU_ALERT_WEBHOOK)
+    # The variable alert_webhook came from: the UI then shows its name, not the URL (which may hold a token).
+    alert_webhook_var: str | None = None
+    ui_url: str = "http://127.0.0.1:3000"  # base of run links in alerts (MODU_UI_URL)
 
     @property
     def build_dir(self) -> Path:
@@ -68,8 +79,32 @@ class Settings:
         return self.quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
     @property
+    def report_html(self) -> Path:
+        """The static report of the race, regenerated at each publish; opens without a server."""
+        return self.serving_dir / "report.html"
+
+    @property
+    def postgres_dir(self) -> Path:
+        """The Postgres endpoint of `make serve`: data/ (PGDATA), server.json while it runs, its log."""
+        return self.warehouse_dir / "postgres"
+
+    @property
+    def postgres_state(self) -> Path:
+        """Written by `serve` while the server runs: host, port, admin credentials (mode 0600)."""
+        return self.postgres_dir / "server.json"
+
+    @property
     def dagster_home(self) -> Path:
         return self.warehouse_dir / "dagster"
+
+    @property
+    def alerts_log(self) -> Path:
+        """One JSON line per failed run: job, failed steps, errors, link to the run."""
+        return self.warehouse_dir / "alerts" / "alerts.jsonl"
+
+    def raw_freshness_window(self, source: str) -> float:
+        """Hours a raw source may go without a new file: its override, else MODU_RAW_FRESHNESS_HOURS."""
+        return dict(self.raw_freshness_overrides).get(source, self.raw_freshness_hours)
 
     def dbt_env(self) -> dict[str, str]:
         """Variables the dbt profile reads (see dbt_project/profiles.yml)."""
@@ -81,4 +116,20 @@ def load() -> Settings:
         raw_dir=Path(os.environ.get("MODU_RAW_DIR", REPO_ROOT / "raw")).resolve(),
         warehouse_dir=Path(os.environ.get("MODU_WAREHOUSE_DIR", REPO_ROOT / "warehouse")).resolve(),
         keep_releases=int(os.environ.get("MODU_KEEP_RELEASES", "5")),
+        full_refresh=os.environ.get("MODU_FULL_REFRESH", "").lower() in ("1", "true", "yes"),
+        postgres_port=int(os.environ.get("MODU_PG_PORT", "5433")),
+        analyst_password=os.environ.get("MODU_ANALYST_PASSWORD") or None,
+        raw_freshness_hours=float(os.environ.get("MODU_RAW_FRESHNESS_HOURS", "48")),
+        raw_freshness_overrides=tuple(sorted(
+            (name[len(_RAW_FRESHNESS_PREFIX):].lower(), float(value))
+            for name, value in os.environ.items()
+            if name.startswith(_RAW_FRESHNESS_PREFIX) and value.strip()
+        )),
+        release_freshness_hours=float(os.environ.get("MODU_RELEASE_FRESHNESS_HOURS", "26")),
+        alert_webhook=os.environ.get("MODU_ALERT_WEBHOOK") or None,
+        alert_webhook_var="MODU_ALERT_WEBHOOK" if os.environ.get("MODU_ALERT_WEBHOOK") else None,
+        ui_url=(os.environ.get("MODU_UI_URL") or f"http://127.0.0.1:{os.environ.get('MODU_UI_PORT') or '3000'}").rstrip("/"),
     )
+
+
+_RAW_FRESHNESS_PREFIX = "MODU_RAW_FRESHNESS_HOURS_"  # + source name, e.g. MODU_RAW_FRESHNESS_HOURS_ENTERPRISES=720

@@ -32,6 +32,27 @@ def _rejected_by_source(result: ExecuteInProcessResult) -> str:
     return ", ".join(sorted(counts)) or "no source was ingested"
 
 
+def _mart_rows_change(result: ExecuteInProcessResult) -> dict:
+    """Tonight's change of rows per mart, from the run summary of the serving/release metadata."""
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.path == ["serving", "release"] and "mart_rows_change" in materialization.metadata:
+            return dict(materialization.metadata["mart_rows_change"].value)
+    return {}
+
+
+def _postgres_status(result: ExecuteInProcessResult) -> str:
+    """What tonight's publish did with the Postgres endpoint, from the serving/release metadata."""
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.path == ["serving", "release"] and "postgres" in materialization.metadata:
+            pg = materialization.metadata["postgres"].value
+            if pg.get("status") == "loaded":
+                return f"loaded in {pg['seconds']} s, {pg['endpoint']}"
+            return f"{pg.get('status')}: {pg.get('reason') or pg.get('error') or pg.get('endpoint', '')}"
+    return "not published tonight"
+
+
 def print_summary(s: Settings, result: ExecuteInProcessResult) -> None:
     print()
     print("=" * 72)
@@ -46,8 +67,13 @@ def print_summary(s: Settings, result: ExecuteInProcessResult) -> None:
         print(f"marts (release {release['release_id']}):")
         print(f"  DuckDB catalog for BI tools (open read-only): {s.catalog_db}")
         print(f"  Parquet files: {s.serving_dir / 'current'}/<schema>.<table>.parquet")
+        print(f"  static report (opens from disk): {s.report_html}")
+        print(f"  Postgres endpoint (make serve): {_postgres_status(result)}")
+        changes = _mart_rows_change(result)
         for table, rows in release["tables"].items():
-            print(f"    {table:<32} {rows:>10,} rows")
+            change = changes.get(table)
+            since = "" if table not in changes else ("  (new)" if change is None else f"  ({change:+,} since the previous release)")
+            print(f"    {table:<32} {rows:>10,} rows{since}")
         if not result.success:
             print("  (this is the last good release: tonight's run did not publish)")
     print("rejected rows (audit.rejected_rows): " + _rejected_by_source(result))

@@ -13,6 +13,7 @@ from dagster import (
     asset,
 )
 
+from orchestration.automation.retries import TRANSIENT_RETRY_POLICY, retry_transient
 from orchestration.ingest.files import UnreadableFile
 from orchestration.ingest.loader import ingest_source
 from orchestration.ingest.lookups import create_lookups
@@ -32,10 +33,11 @@ def _build_ingest_asset(source: Source) -> AssetsDefinition:
             f"resolved into raw.{source.name}; rows that fail go to audit.rejected_rows."
         ),
         tags={"modu/layer": "raw"},
+        retry_policy=TRANSIENT_RETRY_POLICY,  # a held DuckDB lock or an interrupted read is tried again
     )
     def ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         s = warehouse.settings
-        with warehouse.write_lock(context.log.info), warehouse.connect() as con:
+        with retry_transient(context), warehouse.write_lock(context.log.info), warehouse.connect() as con:
             create_lookups(con)
             try:
                 report = ingest_source(con, source, s.raw_dir, s.scratch_dir, context.log.info)

@@ -36,6 +36,8 @@ CREATE SCHEMA IF NOT EXISTS audit;
 CREATE TABLE IF NOT EXISTS audit.rejected_rows (
     source VARCHAR, file VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR,
     rejected_at TIMESTAMP, file_hash VARCHAR);
+CREATE TABLE IF NOT EXISTS audit.full_refresh_requests (
+    source VARCHAR, reason VARCHAR, requested_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS audit.ingested_files (
     source VARCHAR, file_hash VARCHAR, file VARCHAR, encoding VARCHAR, gzipped BOOLEAN,
     data_lines BIGINT, kept BIGINT, rejected BIGINT, ingested_at TIMESTAMP);
@@ -153,8 +155,8 @@ def _lines_sql(path: Path, gzipped: bool) -> str:
                       strict_mode = false, compression = {_sql_str('gzip' if gzipped else 'none')})"""
 
 
-def _landed_csv_sql(source: Source, plan: _Plan) -> tuple[str, str]:
-    """(structural reject SQL, landed SQL) over the temp table `lines`."""
+def _landed_csv_sql(source: Source, plan: _Plan) -> tuple[str, str, str]:
+    """(split SQL, structural reject SQL, landed SQL): the split is materialised once as `split`."""
     n = len(plan.header)
     columns = []
     for f in source.fields:
@@ -167,7 +169,7 @@ def _landed_csv_sql(source: Source, plan: _Plan) -> tuple[str, str]:
         if extras
         else "NULL::JSON"
     )
-    split = f"""
+    split = """
         SELECT _line, text, modu_csv_well_formed(text) AS well_formed, modu_csv_fields(text) AS f
         FROM lines WHERE _line > 1 AND text IS NOT NULL AND trim(text) <> ''"""
     rejects = f"""
@@ -176,24 +178,25 @@ def _landed_csv_sql(source: Source, plan: _Plan) -> tuple[str, str]:
                  THEN 'malformed CSV quoting (an unbalanced or stray ", or a quoted value spanning lines)'
                  ELSE 'expected {n} fields as in the header, found ' || len(f)
                       || ' (an unquoted comma inside a value?)' END AS reason
-        FROM ({split}) WHERE NOT well_formed OR len(f) <> {n}"""
+        FROM split WHERE NOT well_formed OR len(f) <> {n}"""
     landed = f"""
         SELECT _line, text AS _raw, {extra_sql} AS _extra, {', '.join(columns)}
-        FROM ({split}) WHERE well_formed AND len(f) = {n}"""
-    return rejects, landed
+        FROM split WHERE well_formed AND len(f) = {n}"""
+    return split, rejects, landed
 
 
-def _landed_jsonl_sql(source: Source) -> tuple[str, str]:
-    keyed = f"""
+def _landed_jsonl_sql(source: Source) -> tuple[str, str, str]:
+    """(split SQL, structural reject SQL, landed SQL) for JSON lines; the split is `split`."""
+    split = """
         SELECT _line, text,
             -- CASE, not AND: DuckDB may evaluate json_type on a line json_valid rejected.
             CASE WHEN json_valid(text) THEN json_type(text) = 'OBJECT' ELSE false END AS is_object
         FROM lines WHERE text IS NOT NULL AND trim(text) <> ''"""
-    rejects = f"""
+    rejects = """
         SELECT _line, text AS _raw,
             CASE WHEN json_valid(text) THEN 'not a JSON object (one object per line expected)'
                  ELSE 'not valid JSON' END AS reason
-        FROM ({keyed}) WHERE NOT is_object"""
+        FROM split WHERE NOT is_object"""
     columns = []
     for f in source.fields:
         if f.name == "topics":
@@ -203,8 +206,8 @@ def _landed_jsonl_sql(source: Source) -> tuple[str, str]:
             columns.append(f"json_extract_string(text, '$.{f.name}') AS {f.name}")
     landed = f"""
         SELECT _line, text AS _raw, NULL::JSON AS _extra, {', '.join(columns)}
-        FROM ({keyed}) WHERE is_object"""
-    return rejects, landed
+        FROM split WHERE is_object"""
+    return split, rejects, landed
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> None:
@@ -222,39 +225,38 @@ def _load_file(con: duckdb.DuckDBPyConnection, source: Source, plan: _Plan, scra
         if readable != landed.path:
             readable.unlink(missing_ok=True)
 
-    if source.format == "csv":
-        rejects_sql, landed_sql = _landed_csv_sql(source, plan)
-    else:
-        rejects_sql, landed_sql = _landed_jsonl_sql(source)
-        valid = con.execute(f"SELECT count(*) FILTER (WHERE NOT is_object), count(*) FROM ({rejects_sql.split('FROM (', 1)[1].rsplit(') WHERE', 1)[0]})").fetchone()
-        if valid[1] > 0 and valid[0] == valid[1]:
+    split_sql, rejects_sql, landed_sql = (
+        _landed_csv_sql(source, plan) if source.format == "csv" else _landed_jsonl_sql(source)
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE split AS {split_sql}")
+    if source.format == "jsonl":
+        objects, lines = con.execute("SELECT count(*) FILTER (WHERE is_object), count(*) FROM split").fetchone()
+        if lines > 0 and objects == 0:
             raise UnreadableFile(landed.path, "has no line that is a JSON object: not JSON lines")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE structural_rejects AS {rejects_sql}")
 
-    con.execute(f"CREATE OR REPLACE TEMP VIEW landed AS {landed_sql}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE landed AS {landed_sql}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {source.parse_sql}")
     lineage = f"{_sql_str(landed.relative_path)}, {_sql_str(landed.content_hash)}"
     cols = ", ".join(source.column_names)
     con.execute(
         f"""INSERT INTO raw.{source.name} ({cols}, _file, _file_hash, _line, _extra, _ingested_at)
             SELECT {cols}, {lineage}, _line, _extra, current_timestamp
-            FROM parsed WHERE _reject_reason IS NULL ORDER BY _line"""
+            FROM parsed WHERE _reject_reason IS NULL"""
     )
     con.execute(
         f"""INSERT INTO audit.rejected_rows
             SELECT {_sql_str(source.name)}, {_sql_str(landed.relative_path)}, _line, _raw, reason,
                    current_timestamp, {_sql_str(landed.content_hash)}
-            FROM (SELECT _line, _raw, reason FROM ({rejects_sql})
+            FROM (SELECT _line, _raw, reason FROM structural_rejects
                   UNION ALL SELECT _line, _raw, _reject_reason FROM parsed WHERE _reject_reason IS NOT NULL)
             ORDER BY _line"""
     )
     kept, rejected_parse = con.execute(
         "SELECT count(*) FILTER (WHERE _reject_reason IS NULL), count(*) FILTER (WHERE _reject_reason IS NOT NULL) FROM parsed"
     ).fetchone()
-    rejected_structure = con.execute(f"SELECT count(*) FROM ({rejects_sql})").fetchone()[0]
-    data_lines = con.execute(
-        "SELECT count(*) FROM lines WHERE text IS NOT NULL AND trim(text) <> ''"
-        + (" AND _line > 1" if source.format == "csv" else "")
-    ).fetchone()[0]
+    rejected_structure = con.execute("SELECT count(*) FROM structural_rejects").fetchone()[0]
+    data_lines = con.execute("SELECT count(*) FROM split").fetchone()[0]  # non-blank lines after any header
     report = FileReport(
         file=landed.relative_path,
         content_hash=landed.content_hash,
@@ -298,6 +300,11 @@ def ingest_source(
                     extra = " AND source = ?" if table.startswith("audit") else ""
                     params = [gone_hash] + ([source.name] if extra else [])
                     con.execute(f"DELETE FROM {table} WHERE {col} = ?{extra}", params)
+                # Incremental models cannot unsee rows; the next dbt build rebuilds them all.
+                con.execute(
+                    "INSERT INTO audit.full_refresh_requests VALUES (?, ?, current_timestamp)",
+                    [source.name, f"{gone_file} left the landing folder"],
+                )
                 report.withdrawn.append(gone_file)
                 log(f"{source.name}: {gone_file} left the landing folder; its rows were removed")
         seen_now: dict[str, str] = {}

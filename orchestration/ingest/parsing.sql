@@ -8,9 +8,12 @@
 -- Every macro returns NULL for empty input and a value or NULL for present input;
 -- callers tell "absent" from "unparseable" by checking the input too.
 
--- Full-width digits and punctuation to ASCII, trimmed, '' to NULL.
+-- Full-width digits and punctuation to ASCII, trimmed, '' to NULL. translate() over
+-- multi-byte characters is slow, so it runs only on text that has one of them.
 CREATE OR REPLACE MACRO modu_clean(s) AS
-    nullif(trim(translate(s, '０１２３４５６７８９．，－／：（）　＋', '0123456789.,-/:() +')), '');
+    nullif(trim(CASE WHEN regexp_matches(s, '[０-９．，－／：（）　＋]')
+                     THEN translate(s, '０１２３４５６７８９．，－／：（）　＋', '0123456789.,-/:() +')
+                     ELSE s END), '');
 
 -- CSV line to its fields (RFC 4180 quoting). Lines without a quote take the fast path.
 CREATE OR REPLACE MACRO modu_csv_fields(line) AS
@@ -20,11 +23,12 @@ CREATE OR REPLACE MACRO modu_csv_fields(line) AS
         f -> CASE WHEN f[1] = '"' THEN replace(f[2:-2], '""', '"') ELSE f END)
     END;
 
--- False when quotes are unbalanced or a quote stands inside an unquoted field.
+-- False when quotes are unbalanced or a quote stands inside an unquoted field. CASE,
+-- not OR: DuckDB evaluates both sides of an OR, and the match is only needed for
+-- lines with a quote.
 CREATE OR REPLACE MACRO modu_csv_well_formed(line) AS
-    strpos(line, '"') = 0
-    OR length(array_to_string(regexp_extract_all(line || ',', '("(?:[^"]|"")*"|[^,"]*),', 0), ''))
-       = length(line) + 1;
+    CASE WHEN strpos(line, '"') = 0 THEN true
+         ELSE regexp_full_match(line, '("(?:[^"]|"")*"|[^,"]*)(,("(?:[^"]|"")*"|[^,"]*))*') END;
 
 -- Chinese magnitude word to its multiplier: a run of 十 百 千 万 亿 multiplies
 -- (千亿 = 1e11, 万亿 = 1e12); '' is 1. NULL for anything else.
@@ -38,56 +42,61 @@ CREATE OR REPLACE MACRO modu_magnitude(word) AS
                 (a, b) -> a * b)
     END;
 
+-- The parsers below are plain expressions, never subqueries: a subquery in a macro
+-- becomes a correlated join per call, which made the registry parse 20x slower. A
+-- macro argument repeated in the body is computed once (DuckDB eliminates common
+-- subexpressions).
+
 -- '6.38万家' -> {amount: 63800, unit: '家'}; '1,500' -> {1500, ''}; '3821亿元' -> {382100000000, '元'};
 -- a bare magnitude word counts one of it ('万亿元' -> 1e12, as in 产业将达到万亿元).
 -- amount is NULL when the text is not a number with an optional magnitude word and unit.
-CREATE OR REPLACE MACRO modu_quantity(s) AS (
-    WITH p AS (
-        SELECT regexp_extract(modu_clean(s),
-            '^([+-]?[0-9][0-9,]*(?:\.[0-9]+)?|[+-]?\.[0-9]+|)\s*([十百千万亿]*)\s*(.*)$',
-            ['num', 'mag', 'unit']) AS m
-    )
-    SELECT {
-        'amount': CASE WHEN m.num = '' AND m.mag <> '' THEN modu_magnitude(m.mag)
-                       WHEN m.num <> '' AND regexp_full_match(m.num, '[+-]?[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)?|[+-]?[0-9]*(\.[0-9]+)?')
-                       THEN try_cast(replace(m.num, ',', '') AS DECIMAL(18, 4)) * modu_magnitude(m.mag) END,
-        'unit': trim(m.unit)
-    } FROM p
-);
+CREATE OR REPLACE MACRO modu_quantity_parts(s) AS
+    regexp_extract(modu_clean(s),
+        '^([+-]?[0-9][0-9,]*(?:\.[0-9]+)?|[+-]?\.[0-9]+|)\s*([十百千万亿]*)\s*(.*)$',
+        ['num', 'mag', 'unit']);
+
+CREATE OR REPLACE MACRO modu_quantity_of(m) AS {
+    'amount': CASE
+        WHEN m.num = '' AND m.mag <> '' THEN modu_magnitude(m.mag)
+        WHEN m.num <> '' AND regexp_full_match(m.num, '[+-]?[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)?|[+-]?[0-9]*(\.[0-9]+)?')
+            THEN try_cast(replace(m.num, ',', '') AS DECIMAL(18, 4)) * modu_magnitude(m.mag) END,
+    'unit': trim(m.unit)
+};
+
+CREATE OR REPLACE MACRO modu_quantity(s) AS modu_quantity_of(modu_quantity_parts(s));
 
 -- Money to {amount, currency}: currency is 'CNY', 'USD', 'HKD', 'EUR' or NULL when the
 -- unit is not a currency. '500万元人民币' -> {5000000, CNY}; '100万美元' -> {1000000, USD};
 -- a bare number is taken as yuan.
-CREATE OR REPLACE MACRO modu_money(s) AS (
-    WITH q AS (SELECT modu_quantity(s) AS v)
-    SELECT {
-        'amount': CAST(v.amount AS DECIMAL(18, 2)),
-        'currency': CASE
-            WHEN v.amount IS NULL THEN NULL
-            WHEN regexp_full_match(upper(v.unit), '|元|元人民币|人民币|人民币元|RMB|CNY|元\(人民币\)') THEN 'CNY'
-            WHEN regexp_full_match(upper(v.unit), '美元|USD|US\$|\$|元美元|万美元') THEN 'USD'
-            WHEN regexp_full_match(v.unit, '港元|港币|HKD') THEN 'HKD'
-            WHEN regexp_full_match(v.unit, '欧元|EUR') THEN 'EUR'
-        END
-    } FROM q
-);
+CREATE OR REPLACE MACRO modu_money_of(v) AS {
+    'amount': CAST(v.amount AS DECIMAL(18, 2)),
+    'currency': CASE
+        WHEN v.amount IS NULL THEN NULL
+        WHEN v.unit IN ('', '元', '元人民币', '人民币', '人民币元', '元(人民币)') OR upper(v.unit) IN ('RMB', 'CNY') THEN 'CNY'
+        WHEN v.unit IN ('美元', '元美元') OR upper(v.unit) IN ('USD', 'US$', '$') THEN 'USD'
+        WHEN v.unit IN ('港元', '港币') OR upper(v.unit) = 'HKD' THEN 'HKD'
+        WHEN v.unit = '欧元' OR upper(v.unit) = 'EUR' THEN 'EUR'
+    END
+};
+
+CREATE OR REPLACE MACRO modu_money(s) AS modu_money_of(modu_quantity(s));
 
 -- Dates: 2017-12-29, 2017/12/29, 2017.12.29, 2017年12月29日 (day); 2023-07, 2023年7月
 -- (month, stored as the 1st); 2023, 2023年 (year, stored as 1 January; accepted beyond
 -- the contract for documents the sources date only by year).
-CREATE OR REPLACE MACRO modu_date(s) AS (
-    WITH p AS (
-        SELECT regexp_extract(modu_clean(s),
-            '^([0-9]{4})\s*(?:[-/.年]\s*([0-9]{1,2})\s*(?:[-/.月]\s*([0-9]{1,2})\s*日?|月)?)?\s*年?$',
-            ['y', 'm', 'd']) AS m
-    )
-    SELECT CASE
-        WHEN m.y = '' THEN NULL
-        WHEN m.d <> '' THEN {'value': try_cast(m.y || '-' || lpad(m.m, 2, '0') || '-' || lpad(m.d, 2, '0') AS DATE), 'precision': 'day'}
-        WHEN m.m <> '' THEN {'value': try_cast(m.y || '-' || lpad(m.m, 2, '0') || '-01' AS DATE), 'precision': 'month'}
-        ELSE {'value': try_cast(m.y || '-01-01' AS DATE), 'precision': 'year'}
-    END FROM p
-);
+CREATE OR REPLACE MACRO modu_date_parts(s) AS
+    regexp_extract(modu_clean(s),
+        '^([0-9]{4})\s*(?:[-/.年]\s*([0-9]{1,2})\s*(?:[-/.月]\s*([0-9]{1,2})\s*日?|月)?)?\s*年?$',
+        ['y', 'm', 'd']);
+
+CREATE OR REPLACE MACRO modu_date_of(m) AS CASE
+    WHEN m.y = '' THEN NULL
+    WHEN m.d <> '' THEN {'value': try_cast(m.y || '-' || lpad(m.m, 2, '0') || '-' || lpad(m.d, 2, '0') AS DATE), 'precision': 'day'}
+    WHEN m.m <> '' THEN {'value': try_cast(m.y || '-' || lpad(m.m, 2, '0') || '-01' AS DATE), 'precision': 'month'}
+    ELSE {'value': try_cast(m.y || '-01-01' AS DATE), 'precision': 'year'}
+END;
+
+CREATE OR REPLACE MACRO modu_date(s) AS modu_date_of(modu_date_parts(s));
 
 -- Years: 2023 or 2023年.
 CREATE OR REPLACE MACRO modu_year(s) AS
@@ -96,18 +105,15 @@ CREATE OR REPLACE MACRO modu_year(s) AS
 
 -- Compute capacity to PFLOPS: 500P, 500 PFLOPS, 2E, 2 EFLOPS, 300T, 1000P(FP16). A sign is
 -- parsed, not judged: a negative capacity reaches the quality checks, which reject it.
-CREATE OR REPLACE MACRO modu_capacity(s) AS (
-    WITH p AS (
-        SELECT regexp_extract(upper(modu_clean(s)),
-            '^([+-]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(P|PFLOPS|E|EFLOPS|T|TFLOPS)\s*(?:\(\s*((?:FP|INT|BF|TF)[0-9]+)\s*\))?$',
-            ['num', 'unit', 'precision']) AS m
-    )
-    SELECT CASE WHEN m.num <> '' THEN {
-        'pflops': CAST(try_cast(replace(m.num, ',', '') AS DECIMAL(18, 4))
-                  * CASE left(m.unit, 1) WHEN 'E' THEN 1000 WHEN 'T' THEN 0.001 ELSE 1 END AS DECIMAL(18, 4)),
-        'precision': nullif(m.precision, '')
-    } END FROM p
-);
+CREATE OR REPLACE MACRO modu_capacity_of(m) AS CASE WHEN m.num <> '' THEN {
+    'pflops': CAST(try_cast(replace(m.num, ',', '') AS DECIMAL(18, 4))
+              * CASE left(m.unit, 1) WHEN 'E' THEN 1000 WHEN 'T' THEN 0.001 ELSE 1 END AS DECIMAL(18, 4)),
+    'precision': nullif(m.precision, '')
+} END;
+
+CREATE OR REPLACE MACRO modu_capacity(s) AS modu_capacity_of(regexp_extract(upper(modu_clean(s)),
+    '^([+-]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(P|PFLOPS|E|EFLOPS|T|TFLOPS)\s*(?:\(\s*((?:FP|INT|BF|TF)[0-9]+)\s*\))?$',
+    ['num', 'unit', 'precision']));
 
 -- true/false/是/否/yes/no/1/0; NULL when not one of them.
 CREATE OR REPLACE MACRO modu_bool(s) AS
@@ -115,24 +121,37 @@ CREATE OR REPLACE MACRO modu_bool(s) AS
          WHEN lower(modu_clean(s)) IN ('false', 'f', 'no', 'n', '0', '否', '实际') THEN false END;
 
 -- Plan period '2018-2025年', '2018—2030年', '2018至2030年', '2023-2025' -> {start_year, end_year}.
-CREATE OR REPLACE MACRO modu_plan_period(s) AS (
-    WITH p AS (
-        SELECT regexp_extract(modu_clean(s),
-            '^([0-9]{4})\s*年?\s*(?:-|—|–|~|～|至|到)+\s*([0-9]{4})\s*年?$', ['a', 'b']) AS m
-    )
-    SELECT CASE WHEN m.a <> '' AND m.a <= m.b
-        THEN {'start_year': CAST(m.a AS INTEGER), 'end_year': CAST(m.b AS INTEGER)} END FROM p
-);
+CREATE OR REPLACE MACRO modu_plan_period_of(m) AS CASE WHEN m.a <> '' AND m.a <= m.b
+    THEN {'start_year': CAST(m.a AS INTEGER), 'end_year': CAST(m.b AS INTEGER)} END;
+
+CREATE OR REPLACE MACRO modu_plan_period(s) AS modu_plan_period_of(regexp_extract(modu_clean(s),
+    '^([0-9]{4})\s*年?\s*(?:-|—|–|~|～|至|到)+\s*([0-9]{4})\s*年?$', ['a', 'b']));
 
 -- Unified social credit code (GB 32100-2015): 18 characters from the code's alphabet
--- (no I, O, S, V, Z) whose 18th is the check character of the first 17.
+-- (no I, O, S, V, Z) whose 18th is the check character of the first 17: weights
+-- 3^i mod 31, check = (31 - weighted sum mod 31) mod 31. Spelled out term by term:
+-- a list_transform over the positions was 5x slower on the registry.
 CREATE OR REPLACE MACRO modu_uscc_valid(code) AS
     regexp_full_match(code, '[0-9A-HJ-NPQRTUWXY]{18}')
-    AND substr('0123456789ABCDEFGHJKLMNPQRTUWXY',
-               CAST((31 - list_sum(list_transform(range(17),
-                    i -> (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, i + 1, 1)) - 1)
-                         * [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28][i + 1])) % 31) % 31 + 1 AS BIGINT),
-               1) = substr(code, 18, 1);
+    AND substr('0123456789ABCDEFGHJKLMNPQRTUWXY', CAST((31 - (
+        (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 1, 1)) - 1) * 1
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 2, 1)) - 1) * 3
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 3, 1)) - 1) * 9
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 4, 1)) - 1) * 27
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 5, 1)) - 1) * 19
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 6, 1)) - 1) * 26
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 7, 1)) - 1) * 16
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 8, 1)) - 1) * 17
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 9, 1)) - 1) * 20
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 10, 1)) - 1) * 29
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 11, 1)) - 1) * 25
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 12, 1)) - 1) * 13
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 13, 1)) - 1) * 8
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 14, 1)) - 1) * 24
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 15, 1)) - 1) * 10
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 16, 1)) - 1) * 30
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 17, 1)) - 1) * 28
+    ) % 31) % 31 + 1 AS BIGINT), 1) = substr(code, 18, 1);
 
 -- Region text to its lookup key: lower case, no spaces, apostrophes, hyphens or dots.
 CREATE OR REPLACE MACRO modu_region_key(s) AS

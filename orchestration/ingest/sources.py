@@ -6,6 +6,12 @@ file's text fields into those columns with a reason for every row it rejects.
 The parse SQL reads the relation `landed` (one row per data line: `_line`, `_raw`,
 `_extra` and one VARCHAR per field) and may use `region_lookup` and
 `indicator_lookup` (see lookups.py) and the macros of parsing.sql.
+
+Parsing is staged: a CTE runs each regular expression once into a struct column
+(`*_parts`), the next ones derive values from those columns (nesting the macros
+would repeat the regular expressions in every branch that reads them). For the
+registry, repeated values (regions, dates, capital) are parsed once per distinct
+text and joined back.
 """
 
 from __future__ import annotations
@@ -42,6 +48,15 @@ class Source:
 DATE_FORMS = "use 2017-12-29, 2017/12/29, 2017.12.29, 2017年12月29日, 2023-07 or 2023年7月"
 
 
+# Values repeat: a registry of millions of rows has a few thousand distinct regions,
+# dates and capital strings. Each distinct text is parsed once and joined back.
+_REGIONS_SEEN = """regions_seen AS MATERIALIZED (
+    SELECT seen.t, lk.region_code, lk.ambiguous_codes, lk.level
+    FROM (SELECT DISTINCT region AS t FROM landed) AS seen
+    LEFT JOIN region_lookup lk ON lk.key = modu_region_key(seen.t)
+)"""
+
+
 def _region_reason(text_col: str) -> str:
     return f"""CASE WHEN ambiguous_codes IS NOT NULL
         THEN 'region ''' || {text_col} || ''' is ambiguous (' || ambiguous_codes || '): use the 6-digit code'
@@ -74,24 +89,26 @@ INDICATORS = Source(
         source VARCHAR,
         source_quote VARCHAR""",
     parse_sql=f"""
-WITH p AS (
+WITH {_REGIONS_SEEN}, p AS MATERIALIZED (
     SELECT l.*, r.region_code, r.ambiguous_codes, i.indicator_code, i.value_kind,
         modu_clean(l.value) AS value_clean,
         modu_clean(l.unit) AS unit_clean,
         modu_year(l.period) AS period_year,
         modu_bool(l.is_forecast) AS forecast_flag
     FROM landed l
-    LEFT JOIN region_lookup r ON r.key = modu_region_key(l.region)
+    LEFT JOIN regions_seen r ON r.t = l.region
     LEFT JOIN indicator_lookup i ON i.key = lower(modu_clean(l.indicator))
-), q AS (
+), q AS MATERIALIZED (
     SELECT *,
         -- A unit column applies to a bare number; a value that carries its own unit wins
         -- only when the unit column repeats it.
-        CASE WHEN unit_clean IS NOT NULL AND regexp_full_match(value_clean, '[+-]?[0-9.,]+')
-             THEN modu_quantity(value_clean || unit_clean) ELSE modu_quantity(value_clean) END AS qty,
+        modu_quantity_parts(CASE WHEN unit_clean IS NOT NULL AND regexp_full_match(value_clean, '[+-]?[0-9.,]+')
+             THEN value_clean || unit_clean ELSE value_clean END) AS qty_parts,
         unit_clean IS NOT NULL AND NOT regexp_full_match(value_clean, '[+-]?[0-9.,]+')
             AND trim(regexp_replace(value_clean, '^[+-]?[0-9.,]*', '')) <> unit_clean AS unit_conflict
     FROM p
+), r AS (
+    SELECT *, modu_quantity_of(qty_parts) AS qty FROM q
 )
 SELECT _line, _raw, _extra,
     nullif(trim(region), '') AS region_text,
@@ -126,7 +143,7 @@ SELECT _line, _raw, _extra,
         WHEN modu_clean(is_forecast) IS NOT NULL AND forecast_flag IS NULL
             THEN 'is_forecast ''' || is_forecast || ''' is not true/false/是/否'
     END AS _reject_reason
-FROM q
+FROM r
 """,
 )
 
@@ -157,14 +174,25 @@ ENTERPRISES = Source(
         registered_capital_cny DECIMAL(18, 2),
         business_scope VARCHAR""",
     parse_sql=f"""
-WITH p AS (
+WITH {_REGIONS_SEEN},
+dates_seen AS MATERIALIZED (
+    SELECT t, modu_date_of(modu_date_parts(t)) AS v
+    FROM (SELECT registered_on AS t FROM landed UNION SELECT deregistered_on FROM landed)
+),
+capitals_seen AS MATERIALIZED (
+    SELECT t, modu_money_of(q) AS v
+    FROM (SELECT t, modu_quantity_of(modu_quantity_parts(t)) AS q
+          FROM (SELECT DISTINCT registered_capital AS t FROM landed))
+),
+v AS (
     SELECT l.*, r.region_code, r.ambiguous_codes,
         upper(modu_clean(l.uscc)) AS uscc_clean,
-        modu_date(l.registered_on) AS reg,
-        modu_date(l.deregistered_on) AS dereg,
-        modu_money(l.registered_capital) AS capital
+        reg.v AS reg, dereg.v AS dereg, capital.v AS capital
     FROM landed l
-    LEFT JOIN region_lookup r ON r.key = modu_region_key(l.region)
+    LEFT JOIN regions_seen r ON r.t = l.region
+    LEFT JOIN dates_seen reg ON reg.t = l.registered_on
+    LEFT JOIN dates_seen dereg ON dereg.t = l.deregistered_on
+    LEFT JOIN capitals_seen capital ON capital.t = l.registered_capital
 )
 SELECT _line, _raw, _extra,
     uscc_clean AS uscc,
@@ -185,17 +213,17 @@ SELECT _line, _raw, _extra,
         WHEN NOT modu_uscc_valid(uscc_clean)
             THEN 'uscc ''' || uscc_clean || ''' fails its GB 32100-2015 check character'
         WHEN nullif(trim(name), '') IS NULL THEN 'name is empty'
-        WHEN modu_clean(region) IS NULL THEN 'region is empty'
+        WHEN nullif(trim(region), '') IS NULL THEN 'region is empty'
         WHEN region_code IS NULL THEN {_region_reason('trim(region)')}
-        WHEN modu_clean(registered_on) IS NULL THEN 'registered_on is empty'
+        WHEN nullif(trim(registered_on), '') IS NULL THEN 'registered_on is empty'
         WHEN reg.value IS NULL THEN 'registered_on ''' || registered_on || ''' is not a date ({DATE_FORMS})'
-        WHEN modu_clean(deregistered_on) IS NOT NULL AND dereg.value IS NULL
+        WHEN nullif(trim(deregistered_on), '') IS NOT NULL AND dereg.value IS NULL
             THEN 'deregistered_on ''' || deregistered_on || ''' is not a date ({DATE_FORMS})'
         WHEN dereg.value < reg.value THEN 'deregistered_on ' || dereg.value || ' is before registered_on ' || reg.value
-        WHEN modu_clean(registered_capital) IS NOT NULL AND (capital.amount IS NULL OR capital.currency IS NULL)
+        WHEN nullif(trim(registered_capital), '') IS NOT NULL AND (capital.amount IS NULL OR capital.currency IS NULL)
             THEN 'registered_capital ''' || registered_capital || ''' is not an amount in a known currency (e.g. 500万元人民币, 100万美元)'
     END AS _reject_reason
-FROM p
+FROM v
 """,
 )
 
@@ -239,10 +267,10 @@ POLICIES = Source(
         source VARCHAR,
         source_quote VARCHAR""",
     parse_sql=f"""
-WITH p AS (
+WITH {_REGIONS_SEEN}, p AS MATERIALIZED (
     SELECT l.*, r.region_code, r.ambiguous_codes, r.level AS region_level,
-        modu_date(l.published_on) AS pub,
-        modu_date(l.effective_on) AS eff,
+        modu_date_parts(l.published_on) AS pub_parts,
+        modu_date_parts(l.effective_on) AS eff_parts,
         modu_plan_period(l.plan_period) AS plan,
         CASE lower(modu_clean(l.level))
             WHEN 'national' THEN 'national' WHEN '国家' THEN 'national' WHEN '国家级' THEN 'national'
@@ -266,7 +294,9 @@ WITH p AS (
              THEN list_transform(json_extract_string(topics_json, '$[*]'), t -> lower(trim(t)))
         END AS topics_list
     FROM landed l
-    LEFT JOIN region_lookup r ON r.key = modu_region_key(l.region)
+    LEFT JOIN regions_seen r ON r.t = l.region
+), q AS MATERIALIZED (
+    SELECT *, modu_date_of(pub_parts) AS pub, modu_date_of(eff_parts) AS eff FROM p
 )
 SELECT _line, _raw, _extra,
     coalesce(nullif(trim(id), ''),
@@ -305,7 +335,7 @@ SELECT _line, _raw, _extra,
             THEN 'doc_type ''' || doc_type || ''' is not one of plan, measures, regulation, notice, speech, agreement, other'
         WHEN topics_list IS NULL THEN 'topics is not a list of strings'
     END AS _reject_reason
-FROM p
+FROM q
 """,
 )
 
@@ -339,7 +369,7 @@ COMPUTE = Source(
         operator VARCHAR,
         source VARCHAR""",
     parse_sql=f"""
-WITH p AS (
+WITH {_REGIONS_SEEN}, p AS MATERIALIZED (
     SELECT l.*, r.region_code, r.ambiguous_codes,
         CASE lower(modu_clean(l.event))
             WHEN 'announced' THEN 'announced' WHEN '签约' THEN 'announced' WHEN '宣布' THEN 'announced'
@@ -347,11 +377,15 @@ WITH p AS (
             WHEN 'completed' THEN 'completed' WHEN '竣工' THEN 'completed' WHEN '峻工' THEN 'completed'
             WHEN 'operational' THEN 'operational' WHEN '投运' THEN 'operational' WHEN '上线' THEN 'operational'
         END AS event_clean,
-        modu_date(l.event_date) AS happened,
+        modu_date_parts(l.event_date) AS happened_parts,
         modu_capacity(l.capacity) AS cap,
-        modu_money(l.investment) AS invest
+        modu_quantity_parts(l.investment) AS invest_parts
     FROM landed l
-    LEFT JOIN region_lookup r ON r.key = modu_region_key(l.region)
+    LEFT JOIN regions_seen r ON r.t = l.region
+), q AS MATERIALIZED (
+    SELECT *, modu_date_of(happened_parts) AS happened, modu_quantity_of(invest_parts) AS invest_qty FROM p
+), v AS (
+    SELECT *, modu_money_of(invest_qty) AS invest FROM q
 )
 SELECT _line, _raw, _extra,
     nullif(trim(project), '') AS project,
@@ -381,7 +415,7 @@ SELECT _line, _raw, _extra,
         WHEN modu_clean(investment) IS NOT NULL AND (invest.amount IS NULL OR invest.currency IS NULL)
             THEN 'investment ''' || investment || ''' is not an amount of money (e.g. 10亿元)'
     END AS _reject_reason
-FROM p
+FROM v
 """,
 )
 

@@ -1,13 +1,21 @@
 """Releases of the marts: immutable Parquet folders behind an atomically switched link.
 
     serving/releases/<release_id>/<schema>.<table>.parquet   one file per published table
+    serving/releases/<release_id>/marts.release_info.parquet one row: which release this is
     serving/releases/<release_id>/release.json               what is in it
     serving/current -> releases/<release_id>                 switched with one rename
-    serving/modu.duckdb                                      views over serving/current
+    serving/modu.duckdb                                      views over the current release's files
 
 Readers open only serving/: the build database stays private to the refresh, so a
 BI tool can never hold the file a refresh writes. The link is replaced by rename(2),
 which is atomic, and a release folder is never changed after it is written.
+
+The catalog's views name the files of one release (releases/<id>/...), not
+serving/current: a query that joins two marts opens two files, and a link switched
+between the two opens would mix two releases. The catalog itself is replaced by
+rename, so a connection sees one whole release, the one current when it opened the
+catalog; it sees the next one when it reconnects. Pruning keeps the newest
+MODU_KEEP_RELEASES releases, so a connection stays valid that many releases long.
 """
 
 from __future__ import annotations
@@ -22,6 +30,12 @@ from pathlib import Path
 import duckdb
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
+RELEASE_INFO = "marts.release_info"
+# The catalog is written in the storage format of DuckDB 1.0 (serialization version 2,
+# file version number 64), which every DuckDB 1.x reads: BI drivers ship older DuckDBs
+# than the one that builds the warehouse. 1.5.5 would write 0.10.2's format by default;
+# naming the version keeps a future default from silently locking older readers out.
+CATALOG_STORAGE_VERSION = "v1.0.0"
 
 
 @dataclass(frozen=True)
@@ -53,14 +67,31 @@ def write_release(build_db: Path, serving_dir: Path, release_id: str, tables: li
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     finally:
         con.close()
+    created_at = datetime.now(timezone.utc)
+    _write_release_info(staging / f"{RELEASE_INFO}.parquet", release_id, created_at)
+    counts[RELEASE_INFO] = 1
     (staging / "release.json").write_text(
-        json.dumps({"release_id": release_id, "created_at": datetime.now(timezone.utc).isoformat(), "tables": counts},
+        json.dumps({"release_id": release_id, "created_at": created_at.isoformat(), "tables": counts},
                    ensure_ascii=False, indent=2),
         encoding="utf-8",
     )
     folder = releases / release_id
     os.rename(staging, folder)  # a release folder appears whole or not at all
     return Release(release_id, folder, counts)
+
+
+def _write_release_info(target: Path, release_id: str, created_at: datetime) -> None:
+    """One row naming the release, in the release itself: a reader that joins it to the
+    marts can tell which release answered (Postgres serves the same table)."""
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "CREATE TABLE release_info AS SELECT ?::VARCHAR AS release_id, ?::TIMESTAMPTZ AS published_at",
+            [release_id, created_at],
+        )
+        con.execute(f"COPY release_info TO {_q(target)} (FORMAT parquet, COMPRESSION zstd)")
+    finally:
+        con.close()
 
 
 def switch_current(serving_dir: Path, release: Release) -> None:
@@ -72,20 +103,24 @@ def switch_current(serving_dir: Path, release: Release) -> None:
 
 
 def write_catalog(serving_dir: Path, release: Release, catalog: Path) -> None:
-    """A small DuckDB file of views over serving/current, replaced by rename.
+    """A small DuckDB file of views over one release's files, replaced by rename.
 
-    A reader that has the old catalog open keeps its file; the views of both read
-    through serving/current, so new queries see the new release either way.
+    A reader that has the old catalog open keeps its file and its release (whole);
+    a reader that opens the catalog afterwards gets the new one. Written in the
+    storage format CATALOG_STORAGE_VERSION so that older DuckDB readers open it.
     """
     tmp = catalog.with_name(f".{catalog.name}.{release.release_id}")
     tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+    con = duckdb.connect()
     try:
+        con.execute(f"ATTACH {_q(tmp)} AS serving_catalog (STORAGE_VERSION '{CATALOG_STORAGE_VERSION}')")
         for schema in sorted({t.split(".")[0] for t in release.tables}):
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS serving_catalog.{schema}")
         for table in sorted(release.tables):
-            path = serving_dir / "current" / f"{table}.parquet"
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_q(path)})")
+            path = release.folder / f"{table}.parquet"
+            con.execute(f"CREATE VIEW serving_catalog.{table} AS SELECT * FROM read_parquet({_q(path)})")
+        con.execute("DETACH serving_catalog")
     finally:
         con.close()
     os.replace(tmp, catalog)
@@ -107,3 +142,49 @@ def prune(serving_dir: Path, keep: int) -> list[str]:
 def current_release(serving_dir: Path) -> dict | None:
     manifest = serving_dir / "current" / "release.json"
     return json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else None
+
+
+class RollbackError(Exception):
+    """A rollback that cannot be done; nothing was changed."""
+
+
+def list_releases(serving_dir: Path) -> list[dict]:
+    """Every complete release kept in serving/releases, oldest first, with `current` marked."""
+    releases = serving_dir / "releases"
+    link = serving_dir / "current"
+    current_id = Path(os.readlink(link)).name if link.is_symlink() else None
+    found = []
+    if releases.is_dir():
+        for folder in sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            manifest = folder / "release.json"
+            if manifest.exists():  # a release folder appears whole; one without its manifest is not one
+                info = json.loads(manifest.read_text(encoding="utf-8"))
+                found.append({**info, "folder": str(folder), "current": folder.name == current_id})
+    return found
+
+
+def rollback(serving_dir: Path, catalog: Path, to: str | None = None) -> tuple[str | None, Release]:
+    """Serve the release before the current one (or release `to`): switch serving/current and
+    rewrite the catalog, as a publish does. Returns (the release served until now, the one served now)."""
+    releases = list_releases(serving_dir)
+    current = next((r for r in releases if r["current"]), None)
+    current_id = current["release_id"] if current else None
+    if to is not None:
+        target = next((r for r in releases if r["release_id"] == to), None)
+        if target is None:
+            kept = ", ".join(r["release_id"] for r in releases) or "none"
+            raise RollbackError(f"release {to} is not kept in {serving_dir / 'releases'} (kept: {kept})")
+    else:
+        if current_id is None:
+            raise RollbackError(f"no release is served from {serving_dir / 'current'}: nothing to roll back")
+        older = [r for r in releases if r["release_id"] < current_id]
+        if not older:
+            raise RollbackError(
+                f"no release older than the served {current_id} is kept in {serving_dir / 'releases'}"
+            )
+        target = older[-1]
+    release = Release(target["release_id"], Path(target["folder"]), dict(target["tables"]))
+    if release.release_id != current_id:
+        switch_current(serving_dir, release)
+    write_catalog(serving_dir, release, catalog)
+    return current_id, release

@@ -15,6 +15,7 @@ import duckdb
 from dagster import AssetCheckResult, AssetExecutionContext, Failure, Output, TableColumn, TableSchema
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.automation.retries import TRANSIENT_RETRY_POLICY, request_retry, retry_transient, transient_text_reason
 from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from orchestration.transform.translator import ModuDbtTranslator
@@ -57,13 +58,37 @@ def _table_metadata(build_db: Path, keys: list[tuple[str, str]]) -> dict[tuple[s
     return found
 
 
-@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=ModuDbtTranslator())
+def _full_refresh_requests(build_db: Path) -> tuple[list[str], Any]:
+    """Reasons the ingest gave for rebuilding incremental models from scratch, and the latest request time."""
+    if not build_db.exists():
+        return [], None
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT source || ': ' || reason, requested_at FROM audit.full_refresh_requests ORDER BY 2").fetchall()
+    except duckdb.CatalogException:
+        return [], None
+    finally:
+        con.close()
+    return [r[0] for r in rows], (rows[-1][1] if rows else None)
+
+
+# A DuckDB file held by another process is tried again with backoff; failed models and tests are not.
+@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=ModuDbtTranslator(), retry_policy=TRANSIENT_RETRY_POLICY)
 def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator:
     s = warehouse.settings
     os.environ.update(s.dbt_env())  # read by dbt_project/profiles.yml in the dbt subprocess
     target = s.dbt_target_dir / context.run.run_id
-    with warehouse.write_lock(context.log.info):
-        invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
+    with retry_transient(context), warehouse.write_lock(context.log.info):
+        requests, latest_request = _full_refresh_requests(s.build_db)
+        full = warehouse.full_refresh or bool(requests)
+        if full:
+            context.log.info(
+                "dbt build --full-refresh: "
+                + ("; ".join(requests) if requests else "MODU_FULL_REFRESH is set")
+            )
+        args = ["build", "--full-refresh"] if full else ["build"]
+        invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
         events = []
         try:
             for event in invocation.stream():
@@ -76,6 +101,10 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehou
             if invocation.process.poll() is None:
                 invocation.process.terminate()
                 invocation.process.wait()
+        if not invocation.is_successful():
+            transient = transient_text_reason(str(invocation.get_error() or ""))
+            if transient:  # dbt could not open the database: nothing was built, try the step again
+                raise request_retry(context, transient)
         built = [e for e in events if isinstance(e, Output)]
         keys = [tuple(context.asset_key_for_output(e.output_name).path[-2:]) for e in built]
         metadata = _table_metadata(s.build_db, keys)
@@ -85,6 +114,9 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehou
             yield event.with_metadata({**event.metadata, **metadata.get(key, {})})
         else:
             yield event
+    if invocation.is_successful() and requests:
+        with warehouse.write_lock(context.log.info), warehouse.connect() as con:
+            con.execute("DELETE FROM audit.full_refresh_requests WHERE requested_at <= ?", [latest_request])
     if not invocation.is_successful():
         failed = [e for e in events if isinstance(e, AssetCheckResult) and not e.passed]
         raise Failure(

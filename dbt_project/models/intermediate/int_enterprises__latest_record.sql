@@ -1,8 +1,25 @@
 -- One row per USCC: the most recent registration record (latest registered_on; on a
 -- tie the most recently landed file, then the later line), classified as AI-related
 -- when its name or business scope contains a keyword of the ai_keywords seed.
-with records as (
+--
+-- Incremental: a night recomputes only the USCCs that appear in rows landed since the
+-- last build (from all of their records, old and new), so the result equals a full
+-- rebuild. A file leaving the landing folder triggers a full refresh (the ingest asks
+-- for one in audit.full_refresh_requests).
+{{ config(materialized='incremental', unique_key='uscc', incremental_strategy='delete+insert') }}
+
+with staged as (
     select * from {{ ref('stg_registry__enterprises') }}
+),
+
+records as (
+    select * from staged
+    {% if is_incremental() %}
+    where uscc in (
+        select uscc from staged
+        where ingested_at > (select max(built_through_ingested_at) from {{ this }})
+    )
+    {% endif %}
 ),
 
 latest as (
@@ -32,5 +49,6 @@ select
            or contains(lower(coalesce(latest.business_scope, '')), keywords.keyword)
     ) as is_ai_related,
     latest.source_file,
-    latest.source_line
+    latest.source_line,
+    (select max(ingested_at) from staged) as built_through_ingested_at
 from latest

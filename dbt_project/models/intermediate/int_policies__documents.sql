@@ -1,7 +1,21 @@
 -- One row per policy document: the same policy_id landed twice (in two files, or twice
 -- in one) is one document; the first landed copy is kept.
-select *
-from {{ ref('stg_policies__documents') }}
+-- Incremental like int_enterprises__latest_record: only policy_ids of newly landed rows
+-- are recomputed, from all their copies.
+{{ config(materialized='incremental', unique_key='policy_id', incremental_strategy='delete+insert') }}
+
+with staged as (
+    select * from {{ ref('stg_policies__documents') }}
+)
+
+select *, (select max(ingested_at) from staged) as built_through_ingested_at
+from staged
+{% if is_incremental() %}
+where policy_id in (
+    select policy_id from staged
+    where ingested_at > (select max(built_through_ingested_at) from {{ this }})
+)
+{% endif %}
 qualify row_number() over (
     partition by policy_id
     order by ingested_at, source_file, source_line

@@ -1,0 +1,1 @@
+"""Benchmarks and benchmark data for modu (see benchmarks/README.md)."""

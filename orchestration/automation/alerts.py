@@ -1,0 +1,192 @@
+"""Alerts: every failed run is written down, and sent on when a webhook is set.
+
+The sensor `run_failure_alert_sensor` (run by the Dagster daemon) sees each run of
+this code location that ends in FAILURE and appends one JSON line to
+<warehouse>/alerts/alerts.jsonl:
+
+    {"alerted_at": ..., "run_id": ..., "job": "nightly_refresh", "step": "raw__enterprises",
+     "error": "enterprises ingest stopped, nothing of it changed: ...",
+     "failed_steps": [{"step": ..., "error": ..., "error_class": ...}],
+     "failed_checks": [{"asset": ..., "check": ..., "description": ...}],
+     "trigger": "schedule nightly_refresh_schedule", "run_failure": "...",
+     "link": "http://127.0.0.1:3000/runs/<run_id>", "webhook": {"status": 200}}
+
+When MODU_ALERT_WEBHOOK is set, the same alert is POSTed there as JSON, with a
+one-line `text` (the field chat webhooks show). A webhook that fails or hangs
+(10 s) does not lose the alert: the line is written either way and says so.
+"""
+
+
+import fcntl
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    DagsterEvent,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRun,
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    run_failure_sensor,
+)
+
+from orchestration.resources import OperationsResource
+
+WEBHOOK_TIMEOUT_SECONDS = 10
+MAX_ERROR_CHARS = 2000
+
+
+def _error_text(error: Any) -> str:
+    """The message of a SerializableErrorInfo and of the errors that caused it."""
+    parts, seen = [], 0
+    while error is not None and seen < 5:
+        message = (error.message or "").strip()
+        if message and message not in parts:
+            parts.append(message)
+        error, seen = error.cause, seen + 1
+    return " <- caused by: ".join(parts)[:MAX_ERROR_CHARS]
+
+
+def _step_failure(event: DagsterEvent) -> dict[str, Any]:
+    data = event.event_specific_data
+    error = getattr(data, "error", None)
+    described = getattr(getattr(data, "user_failure_data", None), "description", None)
+    text = _error_text(error) if error is not None else ""
+    return {
+        "step": event.step_key,
+        # A dagster Failure says what went wrong in its description; other errors in their message.
+        "error": (described or text)[:MAX_ERROR_CHARS] if (described or text) else "(no error message)",
+        "error_class": getattr(error, "cls_name", None),
+        "detail": text if described and text and described not in text else None,
+    }
+
+
+def _failed_checks(instance: DagsterInstance, run_id: str) -> list[dict[str, Any]]:
+    failed = []
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        if not evaluation.passed:
+            failed.append({
+                "asset": evaluation.asset_key.to_user_string(),
+                "check": evaluation.check_name,
+                "severity": evaluation.severity.value if evaluation.severity else None,
+                "description": (evaluation.description or "")[:MAX_ERROR_CHARS] or None,
+            })
+    return failed
+
+
+def _trigger(run: DagsterRun) -> str:
+    tags = run.tags
+    if "dagster/schedule_name" in tags:
+        return f"schedule {tags['dagster/schedule_name']}"
+    if "dagster/sensor_name" in tags:
+        return f"sensor {tags['dagster/sensor_name']}"
+    if "dagster/backfill" in tags:
+        return f"backfill {tags['dagster/backfill']}"
+    return "manual"
+
+
+def build_alert(
+    run: DagsterRun,
+    run_failure: DagsterEvent | None,
+    step_failures: Sequence[DagsterEvent],
+    failed_checks: list[dict[str, Any]],
+    link: str,
+) -> dict[str, Any]:
+    steps = [_step_failure(event) for event in step_failures]
+    first = steps[0] if steps else None
+    run_failure_message = (run_failure.message or "").strip() if run_failure is not None else ""
+    return {
+        "alerted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "run_id": run.run_id,
+        "job": run.job_name,
+        "status": "FAILURE",
+        "step": first["step"] if first else None,
+        "error": first["error"] if first else (run_failure_message or "the run failed before any step ran"),
+        "failed_steps": steps,
+        "failed_checks": failed_checks,
+        "trigger": _trigger(run),
+        "run_failure": run_failure_message or None,
+        "link": link,
+    }
+
+
+def alert_text(alert: dict[str, Any]) -> str:
+    where = f" at step {alert['step']}" if alert["step"] else ""
+    return f"modu: {alert['job']} failed{where}: {alert['error'][:500]} ({alert['link']})"
+
+
+def post_webhook(url: str, alert: dict[str, Any], timeout: float = WEBHOOK_TIMEOUT_SECONDS) -> dict[str, Any]:
+    """POST the alert as JSON; say what happened instead of raising."""
+    body = json.dumps({"text": alert_text(alert), **alert}, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return {"status": response.status}
+    except urllib.error.HTTPError as err:
+        return {"status": err.code, "error": f"HTTP {err.code} {err.reason}"}
+    except Exception as err:  # noqa: BLE001 - a broken webhook must not lose the alert
+        return {"error": f"{type(err).__name__}: {err}"[:500]}
+
+
+def append_alert(log_path: Path, alert: dict[str, Any]) -> None:
+    """One line per alert; a file lock keeps concurrent writers' lines whole."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(alert, ensure_ascii=False, sort_keys=False) + "\n"
+    with open(log_path, "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.write(line)
+            handle.flush()
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def read_alerts(log_path: Path) -> list[dict[str, Any]]:
+    if not log_path.exists():
+        return []
+    return [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def record_failure(
+    instance: DagsterInstance,
+    run: DagsterRun,
+    run_failure: DagsterEvent | None,
+    step_failures: Sequence[DagsterEvent],
+    operations: OperationsResource,
+) -> dict[str, Any]:
+    """Build the alert of a failed run, post it if a webhook is set, and append it to the log."""
+    alert = build_alert(
+        run, run_failure, step_failures, _failed_checks(instance, run.run_id), operations.run_link(run.run_id)
+    )
+    alert["webhook"] = post_webhook(operations.alert_webhook, alert) if operations.alert_webhook else None
+    append_alert(Path(operations.alerts_log), alert)
+    return alert
+
+
+@run_failure_sensor(
+    name="run_failure_alert_sensor",
+    minimum_interval_seconds=15,
+    default_status=DefaultSensorStatus.RUNNING,
+    description=(
+        "Records every failed run (job, failing step, error, link) in <warehouse>/alerts/alerts.jsonl "
+        "and posts it to MODU_ALERT_WEBHOOK when set."
+    ),
+)
+def run_failure_alert_sensor(context: RunFailureSensorContext, operations: OperationsResource):
+    alert = record_failure(
+        context.instance, context.dagster_run, context.failure_event, context.get_step_failure_events(), operations
+    )
+    delivery = alert["webhook"]
+    context.log.info(
+        f"alert for run {alert['run_id']} ({alert['job']}, step {alert['step']}) written to {operations.alerts_log}"
+        + (f"; webhook: {delivery}" if delivery else "")
+    )

@@ -1,0 +1,68 @@
+"""Incremental refresh gives exactly what a full refresh gives."""
+
+import shutil
+
+import duckdb
+
+from orchestration.settings import REPO_ROOT, Settings
+from tests.conftest import copy_sample, run_refresh
+
+MARTS = ["city_indicators", "policy_timeline", "policy_cadence", "compute_buildout", "modu_index",
+         "figure_reconciliation"]
+LATE_REGISTRY = """uscc,name,region,registered_on,deregistered_on,registered_capital,business_scope
+91440300MA5DXK8X3G,深圳晚到大模型科技有限公司,南山区,2022-06-01,,100万元,大模型技术开发
+"""
+
+
+def _marts(settings: Settings) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(settings.catalog_db), read_only=True)
+    try:
+        return {m: sorted(con.execute(f"SELECT * FROM marts.{m}").fetchall(), key=repr) for m in MARTS}
+    finally:
+        con.close()
+
+
+def _intermediate(settings: Settings, model: str) -> list[tuple]:
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        return sorted(con.execute(f"SELECT COLUMNS(c -> c NOT IN ('built_through_ingested_at', 'ingested_at')) FROM intermediate.{model}").fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def test_incremental_night_equals_a_full_refresh(tmp_path):
+    incremental = Settings(raw_dir=copy_sample(tmp_path / "raw"), warehouse_dir=tmp_path / "incremental", keep_releases=2)
+    assert run_refresh(incremental).success
+    # A night with new files: a late registry file (a re-registration of a sample USCC
+    # and a new enterprise) and a copy of the policies under another name.
+    late = incremental.raw_dir / "enterprises" / "late.csv"
+    sample = (REPO_ROOT / "raw" / "enterprises" / "synthetic_registry_sample.csv").read_text(encoding="utf-8").splitlines()
+    reregistered = sample[1].split(",")
+    reregistered[3] = "2023-03-01"
+    late.write_text(LATE_REGISTRY + ",".join(reregistered) + "\n", encoding="utf-8")
+    assert run_refresh(incremental).success
+
+    full = Settings(raw_dir=incremental.raw_dir, warehouse_dir=tmp_path / "full", keep_releases=2)
+    assert run_refresh(full).success
+
+    assert _intermediate(incremental, "int_enterprises__latest_record") == _intermediate(full, "int_enterprises__latest_record")
+    assert _intermediate(incremental, "int_policies__documents") == _intermediate(full, "int_policies__documents")
+    assert _marts(incremental) == _marts(full)
+
+
+def test_a_withdrawn_file_forces_a_full_rebuild(tmp_path):
+    settings = Settings(raw_dir=copy_sample(tmp_path / "raw"), warehouse_dir=tmp_path / "wh", keep_releases=2)
+    late = settings.raw_dir / "enterprises" / "late.csv"
+    late.write_text(LATE_REGISTRY, encoding="utf-8")
+    assert run_refresh(settings).success
+    late.unlink()
+    result = run_refresh(settings)
+    assert result.success
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        kept = con.execute("SELECT count(*) FROM intermediate.int_enterprises__latest_record "
+                           "WHERE uscc = '91440300MA5DXK8X3G'").fetchone()[0]
+        pending = con.execute("SELECT count(*) FROM audit.full_refresh_requests").fetchone()[0]
+    finally:
+        con.close()
+    assert (kept, pending) == (0, 0)
