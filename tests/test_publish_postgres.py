@@ -204,7 +204,12 @@ def test_an_older_release_never_replaces_a_newer_one(endpoint):
     older = postgres.load_release(endpoint.state, endpoint.folder)  # e.g. `serve` starting while a refresh publishes
     assert (older.status, older.served_release_id) == ("older", "29991231T000000000000Z-newer001")
     assert endpoint.served() == "29991231T000000000000Z-newer001"
-    restore(endpoint)
+    # serving/current still names the sample's release: following it (what `serve` does when it
+    # starts, and what a rollback wants) may go back to an older release
+    synced = postgres.sync_current(endpoint.settings)
+    assert (synced["status"], synced["release_id"]) == ("loaded", endpoint.release_id)
+    assert endpoint.served() == endpoint.release_id
+    assert postgres.sync_current(endpoint.settings)["status"] == "unchanged"
 
 
 def test_a_session_sitting_on_the_marts_cannot_block_the_swap(endpoint, monkeypatch):

@@ -439,37 +439,53 @@ def load_release(state: ServerState, folder: Path, *, force: bool = False,
                  log: Callable[[str], None] = lambda _m: None) -> LoadResult:
     """Load the release in `folder` and swap it in, all in one transaction.
 
-    Skips a release already served (unless force) and one older than the served one
-    (a `serve` starting while a refresh publishes must not put the older one back).
+    Skips a release already served and one older than the served one (a slow publish
+    must not put an older release back over a newer one), unless force.
     """
-    folder = folder.resolve()
-    release_id = json.loads((folder / "release.json").read_text(encoding="utf-8"))["release_id"]
-    started = time.monotonic()
+    with psycopg.connect(state.conninfo()) as con:
+        con.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])  # one loader at a time
+        return _load_locked(con, folder.resolve(), reload_same=force, allow_older=force, log=log)
+
+
+def load_current(state: ServerState, serving_dir: Path,
+                 log: Callable[[str], None] = lambda _m: None) -> LoadResult | None:
+    """Make Postgres serve what serving/current points to, older or not (when `serve` starts,
+    after a rollback). The link is read under the loaders' lock, so a publish that switches it
+    meanwhile loads its own release after this one, never before."""
     with psycopg.connect(state.conninfo()) as con:
         con.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
-        served = served_release(con)
-        if served is not None and not force and served >= release_id:
-            con.rollback()
-            status = "unchanged" if served == release_id else "older"
-            return LoadResult(status, release_id, served, time.monotonic() - started, {})
-        counts: dict[str, int] = {}
-        with con.cursor() as cur:
-            for schema in SERVED_SCHEMAS:
-                cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(f"{schema}_next")))
-                cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(f"{schema}_next")))
-            for schema, table, path in _release_tables(folder):
-                counts[f"{schema}.{table}"] = _copy_table(cur, f"{schema}_next", table, path)
-                cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(f"{schema}_next", table)))
-            analyst = sql.Identifier(ANALYST_ROLE)
-            for schema in SERVED_SCHEMAS:
-                staged = sql.Identifier(f"{schema}_next")
-                cur.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
-                    staged, sql.Literal(f"modu release {release_id}")))
-                cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(staged, analyst))
-                cur.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(staged, analyst))
-        loaded = time.monotonic()
-        terminated = _swap(con, log)
-        con.commit()
+        link = serving_dir / "current"
+        if not (link / "release.json").exists():
+            return None
+        return _load_locked(con, link.resolve(), reload_same=False, allow_older=True, log=log)
+
+
+def _load_locked(con: psycopg.Connection, folder: Path, *, reload_same: bool, allow_older: bool,
+                 log: Callable[[str], None]) -> LoadResult:
+    release_id = json.loads((folder / "release.json").read_text(encoding="utf-8"))["release_id"]
+    started = time.monotonic()
+    served = served_release(con)
+    if served is not None and ((served == release_id and not reload_same) or (served > release_id and not allow_older)):
+        con.rollback()
+        status = "unchanged" if served == release_id else "older"
+        return LoadResult(status, release_id, served, time.monotonic() - started, {})
+    counts: dict[str, int] = {}
+    with con.cursor() as cur:
+        for schema in SERVED_SCHEMAS:
+            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(f"{schema}_next")))
+            cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(f"{schema}_next")))
+        for schema, table, path in _release_tables(folder):
+            counts[f"{schema}.{table}"] = _copy_table(cur, f"{schema}_next", table, path)
+            cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(f"{schema}_next", table)))
+        analyst = sql.Identifier(ANALYST_ROLE)
+        for schema in SERVED_SCHEMAS:
+            staged = sql.Identifier(f"{schema}_next")
+            cur.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(staged, sql.Literal(f"modu release {release_id}")))
+            cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(staged, analyst))
+            cur.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(staged, analyst))
+    loaded = time.monotonic()
+    terminated = _swap(con, log)
+    con.commit()
     log(f"postgres: release {release_id} loaded in {loaded - started:.2f} s, swapped in "
         f"{time.monotonic() - loaded:.2f} s ({sum(counts.values())} rows)")
     return LoadResult("loaded", release_id, served, time.monotonic() - started, counts, terminated)
@@ -545,9 +561,8 @@ def serve(s: Settings, log: Callable[[str], None] = print) -> int:
         previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             state = start_server(s, log)
-            current = s.serving_dir / "current"
-            if (current / "release.json").exists():
-                result = load_release(state, current.resolve(), log=log)
+            result = load_current(state, s.serving_dir, log=log)
+            if result is not None:
                 log(f"postgres: release {result.release_id} {result.status} ({result.seconds:.2f} s)")
             else:
                 log("no release published yet: the next refresh loads one")
@@ -568,15 +583,26 @@ def serve(s: Settings, log: Callable[[str], None] = print) -> int:
 
 def publish(s: Settings, folder: Path, log: Callable[[str], None] = lambda _m: None) -> dict:
     """The publish step's part: load the release if a server runs; say what happened either way."""
+    return _if_running(s, log, lambda state: load_release(state, folder, log=log))
+
+
+def sync_current(s: Settings, log: Callable[[str], None] = lambda _m: None) -> dict:
+    """Make a running server serve what serving/current points to, older or not (after a rollback)."""
+    return _if_running(s, log, lambda state: load_current(state, s.serving_dir, log=log))
+
+
+def _if_running(s: Settings, log: Callable[[str], None], load: Callable[[ServerState], LoadResult | None]) -> dict:
     state, reason = running_server(s)
     if state is None:
         log(f"postgres: skipped, {reason}")
         return {"status": "skipped", "reason": reason}
     try:
-        result = load_release(state, folder, log=log)
+        result = load(state)
     except Exception as err:  # noqa: BLE001 - the release is out already; say why Postgres did not follow
         log(f"postgres: loading failed, the server keeps its previous release: {err!r}")
         return {"status": "failed", "error": str(err)[:500], "endpoint": f"{state.host}:{state.port}"}
+    if result is None:
+        return {"status": "skipped", "reason": "no release is published yet", "endpoint": state.url()}
     return {
         "status": result.status,
         "release_id": result.release_id,
