@@ -2,7 +2,7 @@
 --
 -- city_indicators, policy_timeline, policy_cadence and compute_buildout by the
 -- definitions of dbt_project/models (and shared/contract/marts.md), read from the landed
--- files with read_csv / read_json: no Python parsing, no lineage columns, no
+-- files with read_csv (policies: one string per line, then DuckDB's JSON functions): no Python parsing, no lineage columns, no
 -- rejects table (a row modu would reject is simply filtered out), no dbt, no checks,
 -- no release. It uses the value parsers of orchestration/ingest/parsing.sql (loaded
 -- first) and the dbt seeds, so every rule means what it means in modu.
@@ -14,8 +14,7 @@
 -- Output: tables city_indicators, policy_timeline, policy_cadence, compute_buildout.
 --
 -- Shortcuts the limit takes (none changes a figure on the generated data): a registry
--- line with more fields than its header is dropped by read_csv (ignore_errors); a
--- truncated JSON line becomes an all-NULL row and fails the title test; ties between
+-- line with more fields than its header is dropped by read_csv (ignore_errors); ties between
 -- two records of one USCC on the same registered_on are broken by file name only
 -- (modu: file, then line; the generator writes no such ties); a file is known by its
 -- name, not by the hash of its content.
@@ -73,7 +72,7 @@ SET VARIABLE ai_pattern = (
 -- Headers differ per file (English, Title-case, Chinese): union_by_name matches the English
 -- ones case-insensitively, coalesce picks the Chinese ones.
 CREATE OR REPLACE TEMP TABLE latest AS
-WITH landed AS (
+WITH landed AS MATERIALIZED (
     SELECT
         upper(modu_clean(coalesce(uscc, 统一社会信用代码))) AS uscc,
         nullif(trim(coalesce(name, 企业名称)), '') AS name,
@@ -82,21 +81,24 @@ WITH landed AS (
         coalesce(deregistered_on, 注销日期) AS dereg_text,
         modu_date_parts(coalesce(deregistered_on, 注销日期)) AS dereg_parts,
         coalesce(registered_capital, 注册资本) AS capital_text,
+        modu_quantity_parts(coalesce(registered_capital, 注册资本)) AS capital_parts,
         coalesce(business_scope, 经营范围) AS business_scope,
         parse_filename(filename) AS file
     FROM read_csv(getvariable('registry_files'), header = true, all_varchar = true, union_by_name = true,
                   delim = ',', quote = '"', escape = '"', filename = true, ignore_errors = true)
-), parsed AS (
+), parsed AS MATERIALIZED (  -- staged as in sources.py: each regular expression runs once per value
     SELECT l.*, r.region_code,
         modu_date_of(reg_parts).value AS reg,
         modu_date_of(dereg_parts).value AS dereg,
-        modu_money(capital_text) AS capital
+        modu_quantity_of(capital_parts) AS capital_qty
     FROM landed l LEFT JOIN region_lookup r ON r.key = modu_region_key(l.region)
+), valued AS (
+    SELECT *, modu_money_of(capital_qty) AS capital FROM parsed
 )
 SELECT uscc, region_code, reg AS registered_on, dereg AS deregistered_on,
     regexp_matches(lower(name) || chr(31) || lower(coalesce(business_scope, '')), getvariable('ai_pattern'))
         AS is_ai_related
-FROM parsed
+FROM valued
 WHERE modu_uscc_valid(uscc)
   AND name IS NOT NULL
   AND region_code IS NOT NULL
@@ -108,12 +110,23 @@ QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY reg DESC, file DESC) = 1;
 
 -- Policies: one row per document, the first landed copy ------------------------------------
 CREATE OR REPLACE TEMP TABLE documents AS
-WITH landed AS (
-    SELECT *, parse_filename(filename) AS file, row_number() OVER () AS line
-    FROM read_json(getvariable('policy_files'), format = 'newline_delimited', ignore_errors = true, filename = true,
-                   columns = {'id': 'VARCHAR', 'title': 'VARCHAR', 'issuer': 'VARCHAR', 'region': 'VARCHAR',
-                              'level': 'VARCHAR', 'published_on': 'VARCHAR', 'effective_on': 'VARCHAR',
-                              'plan_period': 'VARCHAR', 'doc_type': 'VARCHAR', 'topics': 'JSON'})
+WITH lines AS (  -- one string per line: read_json would let a truncated line swallow the next one
+    SELECT column0 AS text, parse_filename(filename) AS file, row_number() OVER () AS line
+    FROM read_csv(getvariable('policy_files'), header = false, columns = {'column0': 'VARCHAR'}, delim = chr(30),
+                  quote = '', escape = '', auto_detect = false, strict_mode = false, filename = true)
+), objects AS (
+    -- CASE guards every JSON function: DuckDB may evaluate them before the WHERE drops a bad line
+    SELECT *, CASE WHEN json_valid(text) THEN json_type(text) = 'OBJECT' ELSE false END AS is_object FROM lines
+), landed AS (
+    SELECT v[1] AS id, v[2] AS title, v[3] AS issuer, v[4] AS region, v[5] AS level, v[6] AS published_on,
+        v[7] AS effective_on, v[8] AS plan_period, v[9] AS doc_type, topics, file, line
+    FROM (
+        SELECT file, line,
+            CASE WHEN is_object THEN json_extract_string(text, ['$.id', '$.title', '$.issuer', '$.region', '$.level',
+                '$.published_on', '$.effective_on', '$.plan_period', '$.doc_type']) END AS v,
+            CASE WHEN is_object THEN json_extract(text, '$.topics') END AS topics
+        FROM objects WHERE is_object
+    )
 ), parsed AS (
     SELECT l.*, r.region_code, r.level AS region_level,
         modu_date(published_on) AS pub,
