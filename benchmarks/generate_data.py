@@ -1037,7 +1037,6 @@ CAPACITY_P = [50, 100, 200, 300, 500, 800, 1000, 1000, 2000, 3000, 5000, 10000]
 
 
 def write_compute(con, plan: Plan, out: Path, log) -> dict[str, int]:
-    levels = ["province", "city", "district"]
     ps = con.execute("SELECT lv, count(*) FROM pol_slots GROUP BY lv ORDER BY lv").fetchall()
     n_lv = dict(ps)
     brand = [c for c in BRAND_CANDIDATES]

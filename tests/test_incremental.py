@@ -1,6 +1,5 @@
 """Incremental refresh gives exactly what a full refresh gives."""
 
-import shutil
 
 import duckdb
 

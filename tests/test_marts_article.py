@@ -8,7 +8,6 @@ import json
 from datetime import date
 from decimal import Decimal
 
-import pytest
 
 from tests.conftest import SHIPPED_RAW
 
