@@ -33,7 +33,7 @@ def ingest(s: Settings) -> dict[str, float]:
         create_lookups(con)
         for source in SOURCES.values():
             t0 = time.perf_counter()
-            report = ingest_source(con, source, s.raw_dir, s.scratch_dir)
+            report = ingest_source(con, source, s.raw_dir, s.scratch_dir, parquet_dir=s.raw_parquet_dir)
             seconds[source.name] = round(time.perf_counter() - t0, 3)
             print(f"ingest {source.name}: {report.table_rows:,} rows, {report.rejected_rows:,} rejected "
                   f"({seconds[source.name]:.2f} s)", flush=True)

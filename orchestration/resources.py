@@ -23,6 +23,7 @@ class WarehouseResource(ConfigurableResource):
     warehouse_dir: str
     keep_releases: int = 5
     full_refresh: bool = False
+    target: str = "duckdb"  # the engine dbt builds on (MODU_TARGET)
 
     @classmethod
     def from_settings(cls, s: settings_module.Settings) -> "WarehouseResource":
@@ -31,6 +32,7 @@ class WarehouseResource(ConfigurableResource):
             warehouse_dir=str(s.warehouse_dir),
             keep_releases=s.keep_releases,
             full_refresh=s.full_refresh,
+            target=s.target,
         )
 
     @property
@@ -40,6 +42,7 @@ class WarehouseResource(ConfigurableResource):
             warehouse_dir=Path(self.warehouse_dir),
             keep_releases=self.keep_releases,
             full_refresh=self.full_refresh,
+            target=self.target,
         )
 
     @contextmanager

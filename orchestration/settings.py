@@ -37,6 +37,9 @@ class Settings:
     # The variable alert_webhook came from: the UI then shows its name, not the URL (which may hold a token).
     alert_webhook_var: str | None = None
     ui_url: str = "http://127.0.0.1:3000"  # base of run links in alerts (MODU_UI_URL)
+    # The engine dbt builds on: 'duckdb' (embedded, the default) or 'spark' (MODU_TARGET;
+    # see docs/scale-out.md). Ingest, checks and publishing are the same on both.
+    target: str = "duckdb"
 
     @property
     def build_dir(self) -> Path:
@@ -50,6 +53,16 @@ class Settings:
     @property
     def build_lock(self) -> Path:
         return self.build_dir / "modu.duckdb.writer-lock"
+
+    @property
+    def raw_parquet_dir(self) -> Path:
+        """The raw layer as Parquet, <source>/<source>.parquet: what dbt's sources read on every engine."""
+        return self.warehouse_dir / "raw"
+
+    @property
+    def spark_dir(self) -> Path:
+        """The local Spark's table files (tables/) and metastore (metastore_db/), MODU_TARGET=spark only."""
+        return self.warehouse_dir / "spark"
 
     @property
     def scratch_dir(self) -> Path:
@@ -108,7 +121,21 @@ class Settings:
 
     def dbt_env(self) -> dict[str, str]:
         """Variables the dbt profile reads (see dbt_project/profiles.yml)."""
-        return {"MODU_BUILD_DB": str(self.build_db)}
+        return {
+            "MODU_BUILD_DB": str(self.build_db),
+            "MODU_RAW_PARQUET_DIR": str(self.raw_parquet_dir),
+            "MODU_SPARK_DIR": str(self.spark_dir),
+        }
+
+
+TARGETS = ("duckdb", "spark")
+
+
+def _target() -> str:
+    target = (os.environ.get("MODU_TARGET") or "duckdb").strip().lower()
+    if target not in TARGETS:
+        raise ValueError(f"MODU_TARGET={target!r}: expected one of {', '.join(TARGETS)}")
+    return target
 
 
 def load() -> Settings:
@@ -128,6 +155,7 @@ def load() -> Settings:
         release_freshness_hours=float(os.environ.get("MODU_RELEASE_FRESHNESS_HOURS", "26")),
         alert_webhook=os.environ.get("MODU_ALERT_WEBHOOK") or None,
         alert_webhook_var="MODU_ALERT_WEBHOOK" if os.environ.get("MODU_ALERT_WEBHOOK") else None,
+        target=_target(),
         ui_url=(os.environ.get("MODU_UI_URL") or f"http://127.0.0.1:{os.environ.get('MODU_UI_PORT') or '3000'}").rstrip("/"),
     )
 

@@ -40,7 +40,8 @@ class Landing:
     def ingest(self, source: str) -> SourceReport:
         with self.wh.connect() as con:
             create_lookups(con)
-            return ingest_source(con, SOURCES[source], self.raw_dir, self.wh.settings.scratch_dir)
+            return ingest_source(con, SOURCES[source], self.raw_dir, self.wh.settings.scratch_dir,
+                                 parquet_dir=self.wh.settings.raw_parquet_dir)
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with self.wh.connect(read_only=True) as con:

@@ -30,7 +30,8 @@ def _build_ingest_asset(source: Source) -> AssetsDefinition:
         kinds={"duckdb", "python"},
         description=(
             f"Files `{source.folder}/{pattern}` of the landing folder, decoded, parsed and "
-            f"resolved into raw.{source.name}; rows that fail go to audit.rejected_rows."
+            f"resolved into raw.{source.name} (also written as Parquet for dbt's sources); "
+            "rows that fail go to audit.rejected_rows."
         ),
         tags={"modu/layer": "raw"},
         retry_policy=TRANSIENT_RETRY_POLICY,  # a held DuckDB lock or an interrupted read is tried again
@@ -40,7 +41,7 @@ def _build_ingest_asset(source: Source) -> AssetsDefinition:
         with retry_transient(context), warehouse.write_lock(context.log.info), warehouse.connect() as con:
             create_lookups(con)
             try:
-                report = ingest_source(con, source, s.raw_dir, s.scratch_dir, context.log.info)
+                report = ingest_source(con, source, s.raw_dir, s.scratch_dir, context.log.info, parquet_dir=s.raw_parquet_dir)
             except UnreadableFile as exc:
                 raise Failure(
                     description=f"{source.name} ingest stopped, nothing of it changed: {exc}",

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.files import LandedFile, UnreadableFile, discover, inspect, readable_path
+from orchestration.ingest.raw_parquet import export_raw_parquet
 from orchestration.ingest.sources import Source
 
 LINEAGE_DDL = """
@@ -63,6 +64,7 @@ class SourceReport:
     table_rows: int = 0
     rejected_rows: int = 0
     region_resolved_share: float | None = None
+    parquet_written: bool = False
 
     @property
     def loaded_now(self) -> list[FileReport]:
@@ -80,6 +82,7 @@ class SourceReport:
             "rows_in_raw_table": self.table_rows,
             "rejected_rows_of_source": self.rejected_rows,
             "region_resolved_share": self.region_resolved_share,
+            "raw_parquet_written": self.parquet_written,
             "files": [asdict(f) for f in self.files],
         }
 
@@ -282,8 +285,13 @@ def ingest_source(
     raw_dir: Path,
     scratch_dir: Path,
     log: Callable[[str], None] = lambda _msg: None,
+    parquet_dir: Path | None = None,
 ) -> SourceReport:
-    """Bring raw.<source> in line with the landing folder; see the module docstring."""
+    """Bring raw.<source> in line with the landing folder; see the module docstring.
+
+    With parquet_dir, the raw layer is also written there as Parquet (raw_parquet.py),
+    which is what dbt's sources read; the ingest assets always pass it.
+    """
     plans = _plan(source, raw_dir)
     _ensure_tables(con, source)
     report = SourceReport(source=source.name)
@@ -330,6 +338,8 @@ def ingest_source(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    if parquet_dir is not None:
+        report.parquet_written = export_raw_parquet(con, source.name, parquet_dir)
     report.table_rows = con.execute(f"SELECT count(*) FROM raw.{source.name}").fetchone()[0]
     report.rejected_rows = con.execute(
         "SELECT count(*) FROM audit.rejected_rows WHERE source = ?", [source.name]

@@ -7,8 +7,11 @@ with enterprises as (
 ),
 
 located as (
-    select ancestors.ancestor_code as region_code, enterprises.*
-    exclude (region_code)
+    select
+        ancestors.ancestor_code as region_code,
+        enterprises.registered_on,
+        enterprises.deregistered_on,
+        enterprises.is_ai_related
     from enterprises
     join {{ ref('int_region_ancestors') }} as ancestors using (region_code)
 ),

@@ -2,11 +2,11 @@
 -- tie the most recently landed file, then the later line), classified as AI-related
 -- when its name or business scope contains a keyword of the ai_keywords seed.
 --
--- Incremental: a night recomputes only the USCCs that appear in rows landed since the
+-- Incremental on DuckDB (modu_upsert_config; rebuilt whole on Spark): a night recomputes only the USCCs that appear in rows landed since the
 -- last build (from all of their records, old and new), so the result equals a full
 -- rebuild. A file leaving the landing folder triggers a full refresh (the ingest asks
 -- for one in audit.full_refresh_requests).
-{{ config(materialized='incremental', unique_key='uscc', incremental_strategy='delete+insert') }}
+{{ config(**modu_upsert_config(unique_key='uscc')) }}
 
 with staged as (
     select * from {{ ref('stg_registry__enterprises') }}

@@ -2,7 +2,7 @@
 -- in one) is one document; the first landed copy is kept.
 -- Incremental like int_enterprises__latest_record: only policy_ids of newly landed rows
 -- are recomputed, from all their copies.
-{{ config(materialized='incremental', unique_key='policy_id', incremental_strategy='delete+insert') }}
+{{ config(**modu_upsert_config(unique_key='policy_id')) }}
 
 with staged as (
     select * from {{ ref('stg_policies__documents') }}

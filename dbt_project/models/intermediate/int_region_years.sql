@@ -21,10 +21,10 @@ span as (
 ),
 
 panel as (
-    select distinct mentions.region_code, year.year
+    select distinct mentions.region_code, panel_year as year
     from mentions
     cross join span
-    cross join range(span.first_year, span.last_year + 1) as year(year)
+    {{ modu_join_integer_series('span.first_year', 'span.last_year', 'panel_year') }}
     union
     select region_code, year from mentions
 )

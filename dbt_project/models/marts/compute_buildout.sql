@@ -1,5 +1,5 @@
 with events as (
-    select *, md5(region_code || '|' || project_name) as project_id, date_trunc('month', event_date) as month
+    select *, md5(region_code || '|' || project_name) as project_id, {{ modu_month_start('event_date') }} as month
     from {{ ref('stg_compute__events') }}
 ),
 
@@ -10,7 +10,7 @@ projects as (
 months as (
     select
         region_code,
-        cast(month as date) as month,
+        month,
         count(*) filter (where event = 'announced') as projects_announced,
         count(*) filter (where event = 'construction_started') as projects_started,
         count(*) filter (where event in ('completed', 'operational')) as projects_completed
@@ -20,7 +20,7 @@ months as (
 
 -- A project's capacity counts as completed in the month it first became completed or operational.
 completed_in_month as (
-    select region_code, cast(date_trunc('month', first_completed_on) as date) as month,
+    select region_code, {{ modu_month_start('first_completed_on') }} as month,
         sum(capacity_pflops) as capacity_completed_pflops
     from projects
     where first_completed_on is not null
@@ -35,7 +35,7 @@ announced_in_month as (
 ),
 
 cumulative as (
-    select region_code, cast(date_trunc('month', as_of) as date) as month,
+    select region_code, {{ modu_month_start('as_of') }} as month,
         sum(capacity_pflops) filter (where is_completed) as cumulative_capacity_pflops
     from {{ ref('int_compute__project_status_by_date') }}
     group by all

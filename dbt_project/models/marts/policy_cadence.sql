@@ -9,8 +9,8 @@ region_years as (
         count(*) as policy_count,
         min(published_on) as first_published_on,
         max(published_on) as last_published_on,
-        -- DuckDB's median of an even number of values is the mean of the two middle ones.
-        median(days_since_previous_in_region) as median_gap_days
+        -- Of an even number of gaps, the mean of the two middle ones.
+        {{ modu_median('days_since_previous_in_region') }} as median_gap_days
     from timeline
     group by all
 ),
