@@ -65,6 +65,11 @@ class Settings:
         return self.warehouse_dir / "spark"
 
     @property
+    def spark_tables_dir(self) -> Path:
+        """Spark's table files, <schema>.db/<table>/part-*.parquet (the profile's spark.sql.warehouse.dir)."""
+        return self.spark_dir / "tables"
+
+    @property
     def scratch_dir(self) -> Path:
         """Transcoded copies of non-UTF-8 files live here while they are ingested."""
         return self.build_dir / "scratch"

@@ -64,7 +64,7 @@ def print_summary(s: Settings, result: ExecuteInProcessResult) -> None:
     if release is None:
         print("no release has been published yet")
     else:
-        print(f"marts (release {release['release_id']}):")
+        print(f"marts (release {release['release_id']}, built on {release.get('built_on', 'duckdb')}):")
         print(f"  DuckDB catalog for BI tools (open read-only): {s.catalog_db}")
         print(f"  Parquet files: {s.serving_dir / 'current'}/<schema>.<table>.parquet")
         print(f"  static report (opens from disk): {s.report_html}")

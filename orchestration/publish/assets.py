@@ -40,7 +40,7 @@ def build_publish_asset(mart_keys: Sequence[AssetKey]) -> AssetsDefinition:
                                     served.resolve() if served.is_symlink() else None,
                                     check_results(context.instance, context.run.run_id))
                 record(con, summary)  # into audit.run_summaries, published with the release below
-            new = write_release(s.build_db, s.serving_dir, release_id, tables)
+            new = write_release(s.build_db, s.serving_dir, release_id, tables, built_on=s.target)
         switch_current(s.serving_dir, new)
         write_catalog(s.serving_dir, new, s.catalog_db)
         # After the switch: neither may take the release back, so each says what happened instead.
@@ -57,6 +57,7 @@ def build_publish_asset(mart_keys: Sequence[AssetKey]) -> AssetsDefinition:
         return MaterializeResult(
             metadata={
                 "release_id": release_id,
+                "built_on": s.target,
                 "release_folder": MetadataValue.path(str(new.folder)),
                 "catalog": MetadataValue.path(str(s.catalog_db)),
                 "rows": MetadataValue.json(new.tables),

@@ -53,8 +53,13 @@ def new_release_id(run_id: str) -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + run_id[:8]
 
 
-def write_release(build_db: Path, serving_dir: Path, release_id: str, tables: list[str]) -> Release:
-    """Copy the tables ('<schema>.<table>') out of the build database into a new release folder."""
+def write_release(
+    build_db: Path, serving_dir: Path, release_id: str, tables: list[str], built_on: str = "duckdb"
+) -> Release:
+    """Copy the tables ('<schema>.<table>') out of the build database into a new release folder.
+
+    built_on names the engine dbt built the marts on (MODU_TARGET); release.json records it.
+    """
     releases = serving_dir / "releases"
     staging = releases / f".{release_id}.partial"
     staging.mkdir(parents=True, exist_ok=True)
@@ -71,7 +76,8 @@ def write_release(build_db: Path, serving_dir: Path, release_id: str, tables: li
     _write_release_info(staging / f"{RELEASE_INFO}.parquet", release_id, created_at)
     counts[RELEASE_INFO] = 1
     (staging / "release.json").write_text(
-        json.dumps({"release_id": release_id, "created_at": created_at.isoformat(), "tables": counts},
+        json.dumps({"release_id": release_id, "created_at": created_at.isoformat(), "built_on": built_on,
+                    "tables": counts},
                    ensure_ascii=False, indent=2),
         encoding="utf-8",
     )

@@ -1,7 +1,10 @@
 """The dbt project as Dagster assets: seeds, staging, intermediate and marts, tests as checks.
 
 The manifest is prepared ahead of time (`make` runs `dbt parse` when the project
-changes), so loading definitions never parses the project.
+changes), so loading definitions never parses the project. The asset graph is the
+same on every engine; MODU_TARGET picks the profile target dbt builds on, and after
+a Spark build the marts are copied into the build database (spark_marts.py) so the
+checks and the release that follow are the same as after a DuckDB build.
 """
 
 
@@ -18,6 +21,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.automation.retries import TRANSIENT_RETRY_POLICY, request_retry, retry_transient, transient_text_reason
 from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration.transform.spark_marts import contract_columns, copy_marts_into, spark_table_metadata
 from orchestration.transform.translator import ModuDbtTranslator
 
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -87,7 +91,7 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehou
                 "dbt build --full-refresh: "
                 + ("; ".join(requests) if requests else "MODU_FULL_REFRESH is set")
             )
-        args = ["build", "--full-refresh"] if full else ["build"]
+        args = (["build", "--full-refresh"] if full else ["build"]) + ["--target", s.target]
         invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
         events = []
         try:
@@ -107,7 +111,16 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehou
                 raise request_retry(context, transient)
         built = [e for e in events if isinstance(e, Output)]
         keys = [tuple(context.asset_key_for_output(e.output_name).path[-2:]) for e in built]
-        metadata = _table_metadata(s.build_db, keys)
+        if s.target == "spark":
+            marts = [k for k in keys if k[0] == "marts"]
+            copied = copy_marts_into(s.build_db, s.spark_tables_dir, marts, contract_columns(MANIFEST_PATH))
+            context.log.info(
+                "copied the marts Spark built into the build database: "
+                + ", ".join(f"{schema}.{table} ({rows} rows)" for (schema, table), rows in copied.items())
+            )
+            metadata = {**spark_table_metadata(s.spark_tables_dir, keys), **_table_metadata(s.build_db, marts)}
+        else:
+            metadata = _table_metadata(s.build_db, keys)
     for event in events:
         if isinstance(event, Output):
             key = tuple(context.asset_key_for_output(event.output_name).path[-2:])

@@ -38,11 +38,12 @@ compute_regions as (
 computed as (
     select
         published.*,
-        case published.indicator_code
-            when 'ai_enterprise_count' then cast(registry_counts.ai_enterprise_count as decimal(18, 2))
+        -- Cast whole: engines widen decimal arithmetic differently (Spark adds a digit).
+        cast(case published.indicator_code
+            when 'ai_enterprise_count' then registry_counts.ai_enterprise_count
             when 'ai_enterprise_increase' then earlier_published.increase
-            when 'compute_centre_city_count' then cast(compute_regions.regions_with_events as decimal(18, 2))
-        end as computed_value,
+            when 'compute_centre_city_count' then compute_regions.regions_with_events
+        end as decimal(18, 2)) as computed_value,
         case published.indicator_code
             when 'ai_enterprise_count' then 'AI-related enterprises in the registry extract at year end'
             when 'ai_enterprise_increase' then 'published ai_enterprise_count ' || published.period
@@ -69,7 +70,7 @@ select
     period,
     value as published_value,
     computed_value,
-    computed_value - value as difference,
+    cast(computed_value - value as decimal(18, 2)) as difference,
     case
         when computed_value is null then 'not_computable'
         when computed_value = value then 'match'

@@ -9,9 +9,9 @@ select
     issuer,
     plan_start_year,
     plan_end_year,
-    {{ dbt.datediff(
+    cast({{ dbt.datediff(
         'lag(published_on) over (partition by region_code order by published_on, policy_id)',
         'published_on',
         'day'
-    ) }} as days_since_previous_in_region
+    ) }} as bigint) as days_since_previous_in_region
 from {{ ref('int_policies__documents') }}
