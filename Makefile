@@ -1,6 +1,7 @@
 # modu: two commands set everything up on a fresh machine.
 #   make refresh   build the environment, run the nightly refresh on raw/, print where the marts are
-#   make test      build the environment, run every test
+#                  (MODU_TARGET=spark make refresh: the same, with dbt building on a local Spark)
+#   make test      build the environment, run every test (the Spark parity tests included)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -13,7 +14,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/se
 
 $(INSTALLED): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,spark]'
 	touch $@
 
 # The dbt manifest is prepared here, ahead of time, so loading the Dagster definitions
@@ -23,9 +24,11 @@ $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 	touch $@
 
 refresh: $(MANIFEST)
+	$(if $(filter spark,$(MODU_TARGET)),scripts/ensure_java.sh)
 	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m orchestration.cli refresh
 
 test: $(MANIFEST)
+	scripts/ensure_java.sh
 	$(BIN)/python -m pytest
 
 # The UI and daemon on 127.0.0.1, so the schedule and the raw-drop sensor really run.
@@ -67,3 +70,9 @@ data: $(INSTALLED)
 
 bench: $(MANIFEST)
 	$(BIN)/python -m benchmarks.run --scale $(SCALE) --data $(DATA_DIR)
+
+# The refresh on DuckDB and on a local Spark, on the shipped sample and at SCALE (docs/scale-out.md).
+.PHONY: bench-engines
+bench-engines: $(MANIFEST)
+	scripts/ensure_java.sh
+	$(BIN)/python -m benchmarks.engines --scale $(SCALE) --data $(DATA_DIR)

@@ -130,6 +130,8 @@ class Settings:
             "MODU_BUILD_DB": str(self.build_db),
             "MODU_RAW_PARQUET_DIR": str(self.raw_parquet_dir),
             "MODU_SPARK_DIR": str(self.spark_dir),
+            # A local Spark binds its driver to loopback instead of guessing an interface.
+            "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
         }
 
 
