@@ -39,7 +39,8 @@ def test_a_refresh_writes_only_into_the_warehouse_folder(nights):
     assert result.success
     assert _tree(REPO_ROOT) == repo_before
     assert _tree(nights.raw_dir) == raw_before
-    assert sorted(p.name for p in nights.warehouse_dir.iterdir()) == ["build", "quality", "serving"]  # quality: GX Data Docs
+    # quality: GX Data Docs; raw: the raw layer as Parquet, what dbt's sources read
+    assert sorted(p.name for p in nights.warehouse_dir.iterdir()) == ["build", "quality", "raw", "serving"]
 
 
 def test_serving_holds_one_release_behind_an_atomic_link(nights):

@@ -1,6 +1,8 @@
 """GX suites as asset checks: pushdown on DuckDB, exact counts, and a bad night that does not publish."""
 
 import json
+import subprocess
+import sys
 
 import duckdb
 import pytest
@@ -9,7 +11,7 @@ from orchestration.publish.release import current_release
 from orchestration.quality.gx_duckdb import register_duckdb_as_persisted_connection_dialect
 from orchestration.quality.runner import run_suite
 from orchestration.quality.suites import Suite, load_suites, resolve
-from orchestration.settings import Settings
+from orchestration.settings import REPO_ROOT, Settings
 from tests.conftest import copy_sample, run_refresh
 
 
@@ -122,3 +124,18 @@ def test_a_negative_capacity_stops_publication_and_keeps_the_last_release(tmp_pa
     con.close()
     assert rows == [(False, 1, json.dumps([-500.0]))]
     assert settings.data_docs_index.exists()
+
+
+def test_gx_imports_in_a_process_that_pyspark_takes_for_a_doctest_run():
+    # `python -c` gives __main__ no __spec__ and no __file__, as Dagster's run worker does;
+    # there pyspark's Spark Connect guard calls sys.exit(0) when GX imports it unguarded.
+    code = (
+        "from orchestration.quality.gx_duckdb import import_great_expectations\n"
+        "gx = import_great_expectations(); print('gx', gx.__version__)\n"
+        "import pyspark.sql; print('pyspark still importable')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("gx 1.24."), done.stdout + done.stderr[-2000:]
+    assert lines[1] == "pyspark still importable"

@@ -1,7 +1,7 @@
 """The small adapter that makes Great Expectations 1.24 push its checks down to DuckDB.
 
 GX has no DuckDB support out of the box. Two things go wrong, and both are mended
-here, nothing else:
+here, plus one import hazard (3):
 
 1. GX opens a pooled connection per query and reads results after closing it; a
    DuckDB connection's results die with it, so every metric comes back empty. GX
@@ -12,6 +12,12 @@ here, nothing else:
 2. That persisted connection, and the engines behind it, outlive the validation:
    the DuckDB file would stay open in this process and the next writer (dbt) would
    meet a lock. `connections_closed_afterwards` closes every connection GX opened.
+3. GX imports pyspark, Spark Connect included, whenever pyspark is installed (the
+   `spark` extra is). In a Dagster run worker, whose `__main__` has neither
+   `__spec__` nor `__file__`, pyspark's Spark Connect guard takes the process for a
+   doctest run and calls sys.exit(0): every GX check step died of it.
+   `import_great_expectations` hides pyspark while GX is imported. modu never hands
+   GX a Spark dataframe, and the process can still import pyspark afterwards.
 
 GX is imported lazily: it takes seconds to import, and the Dagster definitions
 must load fast.
@@ -19,9 +25,30 @@ must load fast.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
+
+
+def import_great_expectations() -> ModuleType:
+    """`import great_expectations`, with pyspark hidden from it (see the module docstring, 3)."""
+    if "great_expectations" in sys.modules:
+        return sys.modules["great_expectations"]
+    # A None entry makes `import pyspark...` raise ImportError, which GX's compatibility
+    # module catches; a pyspark this process already uses is left alone except for Spark Connect.
+    hidden = "pyspark.sql.connect" if "pyspark" in sys.modules else "pyspark"
+    if hidden in sys.modules:
+        hidden = None
+    if hidden:
+        sys.modules[hidden] = None  # type: ignore[assignment]
+    try:
+        import great_expectations
+    finally:
+        if hidden and sys.modules.get(hidden, "") is None:
+            del sys.modules[hidden]
+    return great_expectations
 
 
 class _DialectName(str):

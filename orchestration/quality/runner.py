@@ -16,6 +16,7 @@ from typing import Any
 from orchestration.quality.gx_duckdb import (
     connection_string,
     connections_closed_afterwards,
+    import_great_expectations,
     register_duckdb_as_persisted_connection_dialect,
 )
 from orchestration.quality.suites import Suite, resolve
@@ -48,7 +49,7 @@ def run_suite(
 ) -> tuple[list[CheckOutcome], Path]:
     """Validate `suite` against its table; returns the outcomes and the Data Docs index."""
     _quiet_gx()
-    import great_expectations as gx
+    gx = import_great_expectations()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     register_duckdb_as_persisted_connection_dialect()
