@@ -63,10 +63,11 @@ def marts_agree(duckdb_wh: Path, spark_wh: Path) -> str:
 
 
 def run_dataset(label: str, data: Path, work: Path) -> dict:
-    runs = {t: refresh(t, data, work / f"wh_{label}_{t}", work / "logs" / f"{label}_{t}.log") for t in TARGETS}
+    folder = label.replace("=", "").lower()  # a key=value folder name reads as a hive partition
+    runs = {t: refresh(t, data, work / f"wh_{folder}_{t}", work / "logs" / f"{folder}_{t}.log") for t in TARGETS}
     ok = all(m.exit_code == 0 for m in runs.values())
     return {"label": label, "data": data, "runs": runs,
-            "agree": marts_agree(work / f"wh_{label}_duckdb", work / f"wh_{label}_spark") if ok else "not compared"}
+            "agree": marts_agree(work / f"wh_{folder}_duckdb", work / f"wh_{folder}_spark") if ok else "not compared"}
 
 
 def version(dist: str) -> str:

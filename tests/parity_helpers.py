@@ -27,8 +27,10 @@ def land_messy_fixtures(raw_dir: Path) -> Path:
 def read_table(path: Path) -> tuple[list[tuple[str, str]], list[tuple]]:
     con = duckdb.connect()
     try:
-        columns = [(c[0], c[1]) for c in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()]
-        rows = con.execute(f"SELECT * FROM read_parquet('{path}')").fetchall()
+        # No hive partitioning: a folder named like key=value must not become a column.
+        source = f"read_parquet('{path}', hive_partitioning = false)"
+        columns = [(c[0], c[1]) for c in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+        rows = con.execute(f"SELECT * FROM {source}").fetchall()
     finally:
         con.close()
     return columns, rows

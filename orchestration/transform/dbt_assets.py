@@ -8,6 +8,7 @@ checks and the release that follow are the same as after a DuckDB build.
 """
 
 
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -77,6 +78,28 @@ def _full_refresh_requests(build_db: Path) -> tuple[list[str], Any]:
     return [r[0] for r in rows], (rows[-1][1] if rows else None)
 
 
+def results_not_received(run_results: dict, manifest_nodes: dict, received: set[tuple[str, str]]) -> list[str]:
+    """Models and seeds dbt reports built whose event never reached Dagster.
+
+    dagster-dbt reads dbt's JSON events from a pipe shared with stderr; a line that
+    another writer (Spark's JVM, say) cut into is dropped as text. A model whose
+    event is lost would skip its checks and the release while the run succeeds,
+    so such a build fails loudly instead.
+    """
+    lost = []
+    for result in run_results.get("results", []):
+        node = manifest_nodes.get(result["unique_id"])
+        if node is None or node["resource_type"] not in ("model", "seed") or result["status"] != "success":
+            continue
+        if (node["schema"], node["alias"]) not in received:
+            lost.append(f"{node['schema']}.{node['alias']}")
+    return sorted(lost)
+
+
+def _manifest_nodes() -> dict:
+    return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))["nodes"]
+
+
 # A DuckDB file held by another process is tried again with backoff; failed models and tests are not.
 @dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=ModuDbtTranslator(), retry_policy=TRANSIENT_RETRY_POLICY)
 def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator:
@@ -111,6 +134,9 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehou
                 raise request_retry(context, transient)
         built = [e for e in events if isinstance(e, Output)]
         keys = [tuple(context.asset_key_for_output(e.output_name).path[-2:]) for e in built]
+        run_results = target / "run_results.json"
+        lost = (results_not_received(json.loads(run_results.read_text(encoding="utf-8")), _manifest_nodes(), set(keys))
+                if invocation.is_successful() and run_results.exists() else [])
         if s.target == "spark":
             marts = [k for k in keys if k[0] == "marts"]
             copied = copy_marts_into(s.build_db, s.spark_tables_dir, marts, contract_columns(MANIFEST_PATH))
@@ -127,6 +153,12 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehou
             yield event.with_metadata({**event.metadata, **metadata.get(key, {})})
         else:
             yield event
+    if lost:
+        raise Failure(
+            description=f"dbt built {', '.join(lost)} but its result never reached Dagster (a line of dbt's "
+            f"output was unreadable); so that nothing is published unchecked, this step fails. dbt logs: {target}",
+            allow_retries=False,
+        )
     if invocation.is_successful() and requests:
         with warehouse.write_lock(context.log.info), warehouse.connect() as con:
             con.execute("DELETE FROM audit.full_refresh_requests WHERE requested_at <= ?", [latest_request])
