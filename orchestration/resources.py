@@ -24,6 +24,8 @@ class WarehouseResource(ConfigurableResource):
     keep_releases: int = 5
     full_refresh: bool = False
     target: str = "duckdb"  # the engine dbt builds on (MODU_TARGET)
+    spark_master: str = "local[*]"  # MODU_SPARK_MASTER, for the spark target
+    spark_driver_memory: str = "2g"  # MODU_SPARK_DRIVER_MEMORY, for the spark target
 
     @classmethod
     def from_settings(cls, s: settings_module.Settings) -> "WarehouseResource":
@@ -33,6 +35,8 @@ class WarehouseResource(ConfigurableResource):
             keep_releases=s.keep_releases,
             full_refresh=s.full_refresh,
             target=s.target,
+            spark_master=s.spark_master,
+            spark_driver_memory=s.spark_driver_memory,
         )
 
     @property
@@ -43,6 +47,8 @@ class WarehouseResource(ConfigurableResource):
             keep_releases=self.keep_releases,
             full_refresh=self.full_refresh,
             target=self.target,
+            spark_master=self.spark_master,
+            spark_driver_memory=self.spark_driver_memory,
         )
 
     @contextmanager

@@ -40,6 +40,8 @@ class Settings:
     # The engine dbt builds on: 'duckdb' (embedded, the default) or 'spark' (MODU_TARGET;
     # see docs/scale-out.md). Ingest, checks and publishing are the same on both.
     target: str = "duckdb"
+    spark_master: str = "local[*]"  # spark.master of the spark target's session (MODU_SPARK_MASTER)
+    spark_driver_memory: str = "2g"  # spark.driver.memory of that session (MODU_SPARK_DRIVER_MEMORY)
 
     @property
     def build_dir(self) -> Path:
@@ -130,6 +132,8 @@ class Settings:
             "MODU_BUILD_DB": str(self.build_db),
             "MODU_RAW_PARQUET_DIR": str(self.raw_parquet_dir),
             "MODU_SPARK_DIR": str(self.spark_dir),
+            "MODU_SPARK_MASTER": self.spark_master,
+            "MODU_SPARK_DRIVER_MEMORY": self.spark_driver_memory,
             # A local Spark binds its driver to loopback instead of guessing an interface.
             "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
         }
@@ -163,6 +167,8 @@ def load() -> Settings:
         alert_webhook=os.environ.get("MODU_ALERT_WEBHOOK") or None,
         alert_webhook_var="MODU_ALERT_WEBHOOK" if os.environ.get("MODU_ALERT_WEBHOOK") else None,
         target=_target(),
+        spark_master=os.environ.get("MODU_SPARK_MASTER") or "local[*]",
+        spark_driver_memory=os.environ.get("MODU_SPARK_DRIVER_MEMORY") or "2g",
         ui_url=(os.environ.get("MODU_UI_URL") or f"http://127.0.0.1:{os.environ.get('MODU_UI_PORT') or '3000'}").rstrip("/"),
     )
 
