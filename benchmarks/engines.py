@@ -24,7 +24,6 @@ from benchmarks.run import (
     PYTHON,
     REPO_ROOT,
     REPORT,
-    REPORT_HEAD,
     Measurement,
     dagster_steps,
     ensure_data,
@@ -35,6 +34,7 @@ from benchmarks.run import (
     mb,
     measure,
     uptime,
+    write_report,
 )
 from tests.parity_helpers import release_marts, table_differences
 
@@ -101,18 +101,6 @@ def section(started: str, mach: dict, results: list[dict]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_section(text: str) -> None:
-    begin, end = "<!-- bench:begin engines -->", "<!-- bench:end engines -->"
-    current = REPORT.read_text(encoding="utf-8") if REPORT.exists() else REPORT_HEAD
-    block = f"{begin}\n{text}{end}\n"
-    if begin in current and end in current:
-        head, rest = current.split(begin, 1)
-        new = head + block + rest.split(end, 1)[1].lstrip("\n")
-    else:
-        new = current.rstrip("\n") + "\n\n" + block
-    REPORT.write_text(new, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=0.1)
@@ -128,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     results = [run_dataset("sample", REPO_ROOT / "raw", work), run_dataset(f"SCALE={args.scale:g}", data, work)]
     text = section(started, machine(), results)
     print("\n" + text)
-    write_section(text)
+    write_report("engines", text)
     print(f"written: {REPORT} (section engines); logs and warehouses in {work}")
     return 0 if all(m.exit_code == 0 for r in results for m in r["runs"].values()) else 1
 

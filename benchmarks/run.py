@@ -448,8 +448,9 @@ runs again; anything outside the markers (analysis) is kept.
 """
 
 
-def write_report(scale: float, text: str) -> None:
-    begin, end = f"<!-- bench:begin scale={scale:g} -->", f"<!-- bench:end scale={scale:g} -->"
+def write_report(section_key: str, text: str) -> None:
+    """Put text in BENCHMARKS.md between the markers of section_key ('scale=0.1', 'engines')."""
+    begin, end = f"<!-- bench:begin {section_key} -->", f"<!-- bench:end {section_key} -->"
     block = f"{begin}\n{text}{end}\n"
     current = REPORT.read_text(encoding="utf-8") if REPORT.exists() else REPORT_HEAD
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
@@ -503,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     print_summary(runs, goal_rows)
     if agreement:
         print("limit vs refresh: " + json.dumps(agreement, ensure_ascii=False))
-    write_report(scale, section(scale, started, load_start, machine(), file_rows(data), increment_rows, runs,
+    write_report(f"scale={scale:g}", section(scale, started, load_start, machine(), file_rows(data), increment_rows, runs,
                                 goal_rows, defs, agreement, ingest))
     print(f"written: {REPORT} (section SCALE={scale:g}); logs and warehouses in {work}")
     return 0 if all(m.exit_code == 0 for m in runs.values()) else 1
