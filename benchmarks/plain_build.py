@@ -23,13 +23,13 @@ from pathlib import Path
 from orchestration.ingest.loader import ingest_source
 from orchestration.ingest.lookups import create_lookups
 from orchestration.ingest.sources import SOURCES
-from orchestration.resources import WarehouseResource
+from orchestration import warehouse
 from orchestration.settings import DBT_EXECUTABLE, REPO_ROOT, Settings
 
 
 def ingest(s: Settings) -> dict[str, float]:
     seconds = {}
-    with WarehouseResource.from_settings(s).connect() as con:
+    with warehouse.connect(s, keep_order=True) as con:
         create_lookups(con)
         for source in SOURCES.values():
             t0 = time.perf_counter()

@@ -67,8 +67,7 @@ def ui() -> int:
     s = settings_module.load()
     prepare_dagster_home(s)
     dagster = Path(sys.executable).parent / "dagster"
-    cmd = [str(dagster), "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p",
-           os.environ.get("MODU_UI_PORT", "3000")]
+    cmd = [str(dagster), "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(s.ui_port)]
     print(f"Dagster UI on http://127.0.0.1:{cmd[-1]} (DAGSTER_HOME={s.dagster_home})", flush=True)
     return subprocess.call(cmd, cwd=REPO_ROOT)
 

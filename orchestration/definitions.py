@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dagster import Definitions
-from dagster_dbt import DbtCliResource
 
 from orchestration import settings
 from orchestration.automation.alerts import run_failure_alert_sensor
@@ -14,8 +13,7 @@ from orchestration.automation.sensors import raw_drop_sensor
 from orchestration.ingest.assets import ingest_assets
 from orchestration.publish.assets import build_publish_asset
 from orchestration.quality.checks import gx_checks
-from orchestration.resources import OperationsResource, WarehouseResource
-from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration.resources import resources
 from orchestration.transform.dbt_assets import modu_dbt_assets
 
 MART_KEYS = sorted((key for key in modu_dbt_assets.keys if key.path[0] == "marts"), key=lambda k: k.path)
@@ -28,13 +26,7 @@ def build_definitions(s: settings.Settings) -> Definitions:
         jobs=[nightly_refresh, freshness_job],
         schedules=[nightly_schedule, freshness_schedule],
         sensors=[raw_drop_sensor, run_failure_alert_sensor],
-        resources={
-            "warehouse": WarehouseResource.from_settings(s),
-            "operations": OperationsResource.from_settings(s),
-            "dbt": DbtCliResource(
-                project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
-            ),
-        },
+        resources=resources(s),
     )
 
 

@@ -34,14 +34,18 @@ class Settings:
     raw_freshness_overrides: tuple[tuple[str, float], ...] = ()  # per source (MODU_RAW_FRESHNESS_HOURS_<SOURCE>)
     release_freshness_hours: float = 26.0  # the served release may be this old (MODU_RELEASE_FRESHNESS_HOURS)
     alert_webhook: str | None = field(default=None, repr=False)  # failed runs are POSTed here (MODU_ALERT_WEBHOOK)
-    # The variable alert_webhook came from: the UI then shows its name, not the URL (which may hold a token).
-    alert_webhook_var: str | None = None
-    ui_url: str = "http://127.0.0.1:3000"  # base of run links in alerts (MODU_UI_URL)
+    ui_port: int = 3000  # port of `make ui` on 127.0.0.1 (MODU_UI_PORT)
+    ui_url: str = "http://127.0.0.1:3000"  # base of run links in alerts (MODU_UI_URL; default: the UI's own address)
     # The engine dbt builds on: 'duckdb' (embedded, the default) or 'spark' (MODU_TARGET;
     # see docs/scale-out.md). Ingest, checks and publishing are the same on both.
     target: str = "duckdb"
     spark_master: str = "local[*]"  # spark.master of the spark target's session (MODU_SPARK_MASTER)
     spark_driver_memory: str = "2g"  # spark.driver.memory of that session (MODU_SPARK_DRIVER_MEMORY)
+    # Every DuckDB connection modu opens (ingest, dbt through profiles.yml, GX, publish) is
+    # capped here and spills to build/duckdb-spill/ beyond it: DuckDB's own default is 80% of
+    # RAM, which let a national night grow to 7 GB instead of spilling.
+    duckdb_memory_limit: str = "700MB"  # MODU_DUCKDB_MEMORY_LIMIT
+    duckdb_threads: int = field(default_factory=lambda: os.cpu_count() or 2)  # MODU_DUCKDB_THREADS
 
     @property
     def build_dir(self) -> Path:
@@ -70,6 +74,24 @@ class Settings:
     def spark_tables_dir(self) -> Path:
         """Spark's table files, <schema>.db/<table>/part-*.parquet (the profile's spark.sql.warehouse.dir)."""
         return self.spark_dir / "tables"
+
+    @property
+    def duckdb_spill_dir(self) -> Path:
+        """Where DuckDB writes what does not fit under duckdb_memory_limit."""
+        return self.build_dir / "duckdb-spill"
+
+    def duckdb_config(self, keep_order: bool = False) -> dict[str, object]:
+        """The settings of every DuckDB connection modu opens (duckdb.connect(config=...)).
+
+        Results keep insertion order only where a reader needs it (keep_order: the ingest
+        numbers rows in file order); elsewhere dropping it lets DuckDB stream and spill.
+        """
+        return {
+            "memory_limit": self.duckdb_memory_limit,
+            "threads": self.duckdb_threads,
+            "temp_directory": str(self.duckdb_spill_dir),
+            "preserve_insertion_order": keep_order,
+        }
 
     @property
     def scratch_dir(self) -> Path:
@@ -122,6 +144,10 @@ class Settings:
         """One JSON line per failed run: job, failed steps, errors, link to the run."""
         return self.warehouse_dir / "alerts" / "alerts.jsonl"
 
+    def run_link(self, run_id: str) -> str:
+        """The run's page in the Dagster UI, for alerts."""
+        return f"{self.ui_url.rstrip('/')}/runs/{run_id}"
+
     def raw_freshness_window(self, source: str) -> float:
         """Hours a raw source may go without a new file: its override, else MODU_RAW_FRESHNESS_HOURS."""
         return dict(self.raw_freshness_overrides).get(source, self.raw_freshness_hours)
@@ -131,6 +157,9 @@ class Settings:
         return {
             "MODU_BUILD_DB": str(self.build_db),
             "MODU_RAW_PARQUET_DIR": str(self.raw_parquet_dir),
+            "MODU_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "MODU_DUCKDB_THREADS": str(self.duckdb_threads),
+            "MODU_DUCKDB_TEMP_DIR": str(self.duckdb_spill_dir),
             "MODU_SPARK_DIR": str(self.spark_dir),
             "MODU_SPARK_MASTER": self.spark_master,
             "MODU_SPARK_DRIVER_MEMORY": self.spark_driver_memory,
@@ -165,10 +194,12 @@ def load() -> Settings:
         )),
         release_freshness_hours=float(os.environ.get("MODU_RELEASE_FRESHNESS_HOURS", "26")),
         alert_webhook=os.environ.get("MODU_ALERT_WEBHOOK") or None,
-        alert_webhook_var="MODU_ALERT_WEBHOOK" if os.environ.get("MODU_ALERT_WEBHOOK") else None,
         target=_target(),
         spark_master=os.environ.get("MODU_SPARK_MASTER") or "local[*]",
         spark_driver_memory=os.environ.get("MODU_SPARK_DRIVER_MEMORY") or "2g",
+        duckdb_memory_limit=os.environ.get("MODU_DUCKDB_MEMORY_LIMIT") or "700MB",
+        duckdb_threads=int(os.environ.get("MODU_DUCKDB_THREADS") or os.cpu_count() or 2),
+        ui_port=int(os.environ.get("MODU_UI_PORT") or 3000),
         ui_url=(os.environ.get("MODU_UI_URL") or f"http://127.0.0.1:{os.environ.get('MODU_UI_PORT') or '3000'}").rstrip("/"),
     )
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from orchestration.ingest.loader import SourceReport, ingest_source
 from orchestration.ingest.lookups import create_lookups
 from orchestration.ingest.sources import SOURCES
-from orchestration.resources import WarehouseResource
+from orchestration import warehouse
+from orchestration.settings import Settings
 
 MESSY = Path(__file__).parent / "fixtures" / "messy"
 
@@ -25,7 +26,7 @@ class Landing:
     def __init__(self, tmp_path: Path):
         self.raw_dir = tmp_path / "raw"
         self.raw_dir.mkdir(exist_ok=True)
-        self.wh = WarehouseResource(raw_dir=str(self.raw_dir), warehouse_dir=str(tmp_path / "wh"))
+        self.settings = Settings(raw_dir=self.raw_dir, warehouse_dir=tmp_path / "wh", keep_releases=2)
 
     def land(self, source: str, fixture: str, as_name: str | None = None) -> Path:
         """Copy tests/fixtures/messy/<source>/<fixture> to raw/<source>/<as_name or fixture>."""
@@ -38,13 +39,13 @@ class Landing:
         (self.raw_dir / source / name).unlink()
 
     def ingest(self, source: str) -> SourceReport:
-        with self.wh.connect() as con:
+        with warehouse.connect(self.settings, keep_order=True) as con:
             create_lookups(con)
-            return ingest_source(con, SOURCES[source], self.raw_dir, self.wh.settings.scratch_dir,
-                                 parquet_dir=self.wh.settings.raw_parquet_dir)
+            return ingest_source(con, SOURCES[source], self.raw_dir, self.settings.scratch_dir,
+                                 parquet_dir=self.settings.raw_parquet_dir)
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        with self.wh.connect(read_only=True) as con:
+        with warehouse.connect(self.settings, read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
 
     def count(self, source: str) -> int:

@@ -6,12 +6,13 @@ import os
 from dagster import RunRequest, SkipReason, build_sensor_context
 
 from orchestration.automation.sensors import raw_drop_sensor
-from orchestration.resources import WarehouseResource
+from orchestration.settings import Settings
 
 
 def _evaluate(raw_dir, cursor):
     context = build_sensor_context(
-        cursor=cursor, resources={"warehouse": WarehouseResource(raw_dir=str(raw_dir), warehouse_dir=str(raw_dir.parent / "wh"))}
+        cursor=cursor,
+        resources={"settings": Settings(raw_dir=raw_dir, warehouse_dir=raw_dir.parent / "wh", keep_releases=2)},
     )
     return raw_drop_sensor(context), context.cursor
 

@@ -7,7 +7,8 @@ from dagster import DagsterInstance, DefaultSensorStatus, build_run_status_senso
 from orchestration import settings as settings_module
 from orchestration.automation.alerts import read_alerts, record_failure, run_failure_alert_sensor
 from orchestration.definitions import build_definitions, defs
-from orchestration.resources import OperationsResource
+import dataclasses
+
 from orchestration.settings import Settings
 from tests.conftest import QUIET, copy_sample
 from tests.ops_helpers import Webhook
@@ -28,9 +29,8 @@ def broken_night(tmp_path_factory):
     instance.dispose()
 
 
-def _operations(settings: Settings, webhook: str | None) -> OperationsResource:
-    return OperationsResource(alerts_log=str(settings.alerts_log), ui_url="http://127.0.0.1:3999",
-                              alert_webhook=webhook)
+def _operations(settings: Settings, webhook: str | None) -> Settings:
+    return dataclasses.replace(settings, ui_url="http://127.0.0.1:3999", alert_webhook=webhook)
 
 
 def _evaluate_sensor(settings, instance, result, webhook):
@@ -39,7 +39,7 @@ def _evaluate_sensor(settings, instance, result, webhook):
         dagster_event=result.get_run_failure_event(),
         dagster_instance=instance,
         dagster_run=result.dagster_run,
-        resources={"operations": _operations(settings, webhook)},
+        resources={"settings": _operations(settings, webhook)},
     ).for_run_failure()
     run_failure_alert_sensor(context)
 
@@ -103,4 +103,4 @@ def test_the_alert_sensor_runs_by_default_and_reads_its_settings(monkeypatch):
     monkeypatch.setenv("MODU_ALERT_WEBHOOK", "http://127.0.0.1:9/hook")
     s = settings_module.load()
     assert (s.ui_url, s.alert_webhook) == ("http://dagster.example.internal", "http://127.0.0.1:9/hook")
-    assert OperationsResource.from_settings(s).run_link("abc") == "http://dagster.example.internal/runs/abc"
+    assert s.run_link("abc") == "http://dagster.example.internal/runs/abc"

@@ -12,7 +12,6 @@ import pytest
 from dagster import (
     AssetKey,
     AssetSelection,
-    Backoff,
     DagsterInstance,
     Definitions,
     Failure,
@@ -21,18 +20,18 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource
 
-import orchestration.automation.retries as retries_module
 import orchestration.ingest.assets as ingest_assets_module
-from orchestration.automation.retries import (
+import orchestration.retries as retries_module
+from orchestration.retries import (
     MAX_RETRIES,
     backoff_seconds,
     transient_reason,
     transient_text_reason,
 )
 from orchestration.ingest.assets import ingest_assets
-from orchestration.ingest.files import UnreadableFile
-from orchestration.resources import WarehouseResource
-from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
+from orchestration.errors import UnreadableFile
+from orchestration.resources import resources
+from orchestration.settings import Settings
 from orchestration.transform.dbt_assets import modu_dbt_assets
 from tests.conftest import QUIET, copy_sample
 
@@ -82,24 +81,20 @@ def test_dbt_reports_the_lock_as_text():
 
 def test_ingest_and_dbt_steps_back_off_exponentially():
     assert [backoff_seconds(n) for n in range(MAX_RETRIES)] == [5, 15, 35]
+    # No step carries a RetryPolicy: it would retry every exception, a data error or a bug alike.
     for op in [*(a.op for a in ingest_assets), modu_dbt_assets.op]:
-        assert op.retry_policy.backoff == Backoff.EXPONENTIAL and op.retry_policy.max_retries == MAX_RETRIES
+        assert op.retry_policy is None
 
 
 # --- the real steps ------------------------------------------------------------------------
 
 def _run(settings: Settings, key: AssetKey):
     """Materialize one asset (without its checks) the way nightly_refresh does: in process."""
-    resources = {
-        "warehouse": WarehouseResource.from_settings(settings),
-        "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
-                              dbt_executable=DBT_EXECUTABLE),
-    }
     defs = Definitions(
         assets=[*ingest_assets, modu_dbt_assets],
         jobs=[define_asset_job("one", selection=AssetSelection.assets(key).without_checks(),
                                executor_def=in_process_executor)],
-        resources=resources,
+        resources=resources(settings),
     )
     with DagsterInstance.ephemeral() as instance:
         return defs.resolve_job_def("one").execute_in_process(instance=instance, raise_on_error=False,
@@ -225,3 +220,16 @@ def test_a_failed_dbt_model_is_not_retried(settings, monkeypatch):
     assert not _events(result, "STEP_UP_FOR_RETRY")
     (failure,) = _events(result, "STEP_FAILURE")
     assert "dbt build failed" in failure.event_specific_data.user_failure_data.description
+
+
+def test_a_bug_fails_the_step_at_once_without_a_retry(settings, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise ValueError("a bug: the same code would fail the same way again")
+
+    monkeypatch.setattr(ingest_assets_module, "ingest_source", broken)
+    result = _run(settings, AssetKey(["raw", "indicators"]))
+    assert not result.success
+    assert not _events(result, "STEP_UP_FOR_RETRY") and not _events(result, "STEP_RESTARTED")
+    assert len(_events(result, "STEP_START")) == 1
+    (failure,) = _events(result, "STEP_FAILURE")
+    assert "a bug" in failure.event_specific_data.error.to_string()

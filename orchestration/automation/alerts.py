@@ -32,11 +32,12 @@ from dagster import (
     DagsterInstance,
     DagsterRun,
     DefaultSensorStatus,
+    ResourceParam,
     RunFailureSensorContext,
     run_failure_sensor,
 )
 
-from orchestration.resources import OperationsResource
+from orchestration.settings import Settings
 
 WEBHOOK_TIMEOUT_SECONDS = 10
 MAX_ERROR_CHARS = 2000
@@ -161,14 +162,14 @@ def record_failure(
     run: DagsterRun,
     run_failure: DagsterEvent | None,
     step_failures: Sequence[DagsterEvent],
-    operations: OperationsResource,
+    settings: Settings,
 ) -> dict[str, Any]:
     """Build the alert of a failed run, post it if a webhook is set, and append it to the log."""
     alert = build_alert(
-        run, run_failure, step_failures, _failed_checks(instance, run.run_id), operations.run_link(run.run_id)
+        run, run_failure, step_failures, _failed_checks(instance, run.run_id), settings.run_link(run.run_id)
     )
-    alert["webhook"] = post_webhook(operations.alert_webhook, alert) if operations.alert_webhook else None
-    append_alert(Path(operations.alerts_log), alert)
+    alert["webhook"] = post_webhook(settings.alert_webhook, alert) if settings.alert_webhook else None
+    append_alert(settings.alerts_log, alert)
     return alert
 
 
@@ -181,12 +182,12 @@ def record_failure(
         "and posts it to MODU_ALERT_WEBHOOK when set."
     ),
 )
-def run_failure_alert_sensor(context: RunFailureSensorContext, operations: OperationsResource):
+def run_failure_alert_sensor(context: RunFailureSensorContext, settings: ResourceParam[Settings]):
     alert = record_failure(
-        context.instance, context.dagster_run, context.failure_event, context.get_step_failure_events(), operations
+        context.instance, context.dagster_run, context.failure_event, context.get_step_failure_events(), settings
     )
     delivery = alert["webhook"]
     context.log.info(
-        f"alert for run {alert['run_id']} ({alert['job']}, step {alert['step']}) written to {operations.alerts_log}"
+        f"alert for run {alert['run_id']} ({alert['job']}, step {alert['step']}) written to {settings.alerts_log}"
         + (f"; webhook: {delivery}" if delivery else "")
     )

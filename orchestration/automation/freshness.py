@@ -30,6 +30,7 @@ from dagster import (
     DefaultScheduleStatus,
     Failure,
     MetadataValue,
+    ResourceParam,
     ScheduleDefinition,
     asset_check,
     define_asset_job,
@@ -39,7 +40,7 @@ from dagster import (
 from orchestration.ingest.files import discover
 from orchestration.ingest.sources import SOURCES, Source
 from orchestration.publish.release import current_release
-from orchestration.resources import OperationsResource, WarehouseResource
+from orchestration.settings import Settings
 
 RAW_CHECK = "newest_file_is_fresh"
 RELEASE_CHECK = "release_is_fresh"
@@ -127,10 +128,8 @@ def _raw_check(source: Source) -> AssetChecksDefinition:
             f"(MODU_RAW_FRESHNESS_HOURS_{source.name.upper()}, else MODU_RAW_FRESHNESS_HOURS, default 48 h)."
         ),
     )
-    def check(context: AssetCheckExecutionContext, warehouse: WarehouseResource, operations: OperationsResource):
-        yield from _report(
-            context, raw_freshness(Path(warehouse.raw_dir), source, operations.raw_freshness_window(source.name))
-        )
+    def check(context: AssetCheckExecutionContext, settings: ResourceParam[Settings]):
+        yield from _report(context, raw_freshness(settings.raw_dir, source, settings.raw_freshness_window(source.name)))
 
     return check
 
@@ -140,10 +139,8 @@ def _raw_check(source: Source) -> AssetChecksDefinition:
     name=RELEASE_CHECK,
     description="The served release was published within MODU_RELEASE_FRESHNESS_HOURS (default 26 h).",
 )
-def release_freshness_check(
-    context: AssetCheckExecutionContext, warehouse: WarehouseResource, operations: OperationsResource
-):
-    yield from _report(context, release_freshness(warehouse.settings.serving_dir, operations.release_freshness_hours))
+def release_freshness_check(context: AssetCheckExecutionContext, settings: ResourceParam[Settings]):
+    yield from _report(context, release_freshness(settings.serving_dir, settings.release_freshness_hours))
 
 
 raw_freshness_checks = [_raw_check(source) for source in SOURCES.values()]

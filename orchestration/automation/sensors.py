@@ -10,12 +10,12 @@ import hashlib
 import json
 from pathlib import Path
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+from dagster import DefaultSensorStatus, ResourceParam, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
 from orchestration.automation.jobs import nightly_refresh
 from orchestration.ingest.files import discover
 from orchestration.ingest.sources import SOURCES
-from orchestration.resources import WarehouseResource
+from orchestration.settings import Settings
 
 
 def landed_files(raw_dir: Path) -> dict[str, str]:
@@ -35,8 +35,8 @@ def landed_files(raw_dir: Path) -> dict[str, str]:
     default_status=DefaultSensorStatus.RUNNING,
     description="Starts nightly_refresh when a new or changed file lands in the raw folder.",
 )
-def raw_drop_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
-    now = landed_files(Path(warehouse.raw_dir))
+def raw_drop_sensor(context: SensorEvaluationContext, settings: ResourceParam[Settings]):
+    now = landed_files(settings.raw_dir)
     if context.cursor is None:
         context.update_cursor(json.dumps(now, sort_keys=True))
         return SkipReason(f"first look: {len(now)} landed file(s) recorded, nothing new")

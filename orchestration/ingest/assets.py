@@ -8,17 +8,19 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
+    ResourceParam,
     TableColumn,
     TableSchema,
     asset,
 )
 
-from orchestration.automation.retries import TRANSIENT_RETRY_POLICY, retry_transient
-from orchestration.ingest.files import UnreadableFile
+from orchestration import warehouse
+from orchestration.errors import UnreadableFile
 from orchestration.ingest.loader import ingest_source
 from orchestration.ingest.lookups import create_lookups
 from orchestration.ingest.sources import SOURCES, Source
-from orchestration.resources import WarehouseResource
+from orchestration.retries import retry_transient
+from orchestration.settings import Settings
 
 
 def _build_ingest_asset(source: Source) -> AssetsDefinition:
@@ -34,11 +36,11 @@ def _build_ingest_asset(source: Source) -> AssetsDefinition:
             "rows that fail go to audit.rejected_rows."
         ),
         tags={"modu/layer": "raw"},
-        retry_policy=TRANSIENT_RETRY_POLICY,  # a held DuckDB lock or an interrupted read is tried again
     )
-    def ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        s = warehouse.settings
-        with retry_transient(context), warehouse.write_lock(context.log.info), warehouse.connect() as con:
+    def ingest(context: AssetExecutionContext, settings: ResourceParam[Settings]) -> MaterializeResult:
+        s = settings
+        # A held DuckDB lock or an interrupted read is tried again; anything else fails at once.
+        with retry_transient(context), warehouse.write_lock(s, context.log.info), warehouse.connect(s, keep_order=True) as con:
             create_lookups(con)
             try:
                 report = ingest_source(con, source, s.raw_dir, s.scratch_dir, context.log.info, parquet_dir=s.raw_parquet_dir)

@@ -16,17 +16,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.errors import UnreadableFile
+
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
-
-
-class UnreadableFile(Exception):
-    """A landed file that cannot be read at all; it fails its source's ingest."""
-
-    def __init__(self, path: Path, why: str):
-        super().__init__(f"{path}: {why}")
-        self.path = path
-        self.why = why
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.files import LandedFile, UnreadableFile, discover, inspect, readable_path
+from orchestration.errors import UnreadableFile
+from orchestration.ingest.files import LandedFile, discover, inspect, readable_path
 from orchestration.ingest.raw_parquet import export_raw_parquet
 from orchestration.ingest.sources import Source
 

@@ -65,6 +65,11 @@ SELECT DISTINCT lower(key) AS key, indicator_code, value_kind FROM (
 """
 
 
+PARSING_SQL = Path(__file__).parent / "parsing.sql"
+
+
 def create_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """The parsing macros (parsing.sql) and the lookup tables, on this connection."""
+    con.execute(PARSING_SQL.read_text(encoding="utf-8"))
     con.execute(REGION_LOOKUP_SQL)
     con.execute(INDICATOR_LOOKUP_SQL)

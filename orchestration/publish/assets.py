@@ -3,13 +3,14 @@
 
 from collections.abc import Sequence
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, ResourceParam, asset
 
 from orchestration.publish import postgres
 from orchestration.publish.release import new_release_id, prune, switch_current, write_catalog, write_release
 from orchestration.publish.run_summary import RUN_SUMMARIES, check_results, record, summarize
 from orchestration.publish.report import write_report
-from orchestration.resources import WarehouseResource
+from orchestration import warehouse
+from orchestration.settings import Settings
 
 AUDIT_TABLES = ("audit.rejected_rows", "audit.dq_results", RUN_SUMMARIES)
 
@@ -30,12 +31,12 @@ def build_publish_asset(mart_keys: Sequence[AssetKey]) -> AssetsDefinition:
             "Runs only after every mart was built and its blocking checks passed."
         ),
     )
-    def release(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        s = warehouse.settings
+    def release(context: AssetExecutionContext, settings: ResourceParam[Settings]) -> MaterializeResult:
+        s = settings
         release_id = new_release_id(context.run.run_id)
         served = s.serving_dir / "current"  # the release before this one, for "what changed tonight"
-        with warehouse.write_lock(context.log.info):
-            with warehouse.connect() as con:
+        with warehouse.write_lock(s, context.log.info):
+            with warehouse.connect(s) as con:
                 summary = summarize(con, context.run.run_id, release_id, [t for t in tables if t.startswith("marts.")],
                                     served.resolve() if served.is_symlink() else None,
                                     check_results(context.instance, context.run.run_id))
@@ -52,7 +53,7 @@ def build_publish_asset(mart_keys: Sequence[AssetKey]) -> AssetsDefinition:
         except Exception as err:  # noqa: BLE001 - the release is out; a broken report must not hide that
             context.log.error(f"serving/report.html was not redrawn: {err!r}")
             marks = {"error": repr(err)[:500]}
-        pruned = prune(s.serving_dir, warehouse.keep_releases)
+        pruned = prune(s.serving_dir, s.keep_releases)
         context.log.info(f"published release {release_id} ({len(new.tables)} tables); pruned {len(pruned)}")
         return MaterializeResult(
             metadata={

@@ -15,12 +15,14 @@ from dagster import (
     AssetChecksDefinition,
     AssetKey,
     MetadataValue,
+    ResourceParam,
     multi_asset_check,
 )
 
 from orchestration.quality.runner import run_suite
 from orchestration.quality.suites import Suite, load_suites
-from orchestration.resources import WarehouseResource
+from orchestration import warehouse
+from orchestration.settings import Settings
 
 DQ_RESULTS_DDL = """
 CREATE SCHEMA IF NOT EXISTS audit;
@@ -60,14 +62,14 @@ def _build_suite_checks(suite: Suite) -> AssetChecksDefinition:
     ]
 
     @multi_asset_check(specs=specs, name=f"gx_{suite.schema}_{suite.table}", description=f"GX suite expectations/{suite.name}.json")
-    def gx_suite_checks(context: AssetCheckExecutionContext, warehouse: WarehouseResource):
-        s = warehouse.settings
-        with warehouse.write_lock(context.log.info):
-            with warehouse.connect() as con:
+    def gx_suite_checks(context: AssetCheckExecutionContext, settings: ResourceParam[Settings]):
+        s = settings
+        with warehouse.write_lock(s, context.log.info):
+            with warehouse.connect(s) as con:
                 con.execute(DQ_RESULTS_DDL)
                 previous = _previous_row_count(con, suite)
             outcomes, docs = run_suite(suite, s.build_db, s.quality_dir, previous)
-            with warehouse.connect() as con:
+            with warehouse.connect(s) as con:
                 con.executemany(
                     "INSERT INTO audit.dq_results VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?)",
                     [

@@ -12,16 +12,17 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetCheckResult, AssetExecutionContext, Failure, Output, TableColumn, TableSchema
+from dagster import AssetCheckResult, AssetExecutionContext, Failure, Output, ResourceParam, TableColumn, TableSchema
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.automation.retries import TRANSIENT_RETRY_POLICY, request_retry, retry_transient, transient_text_reason
-from orchestration.resources import WarehouseResource
-from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration import warehouse
+from orchestration.retries import request_retry, retry_transient, transient_text_reason
+from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
 from orchestration.transform.spark_marts import contract_columns, copy_marts_into, spark_table_metadata
 from orchestration.transform.translator import ModuDbtTranslator
 
@@ -96,26 +97,42 @@ def results_not_received(run_results: dict, manifest_nodes: dict, received: set[
     return sorted(lost)
 
 
+@contextmanager
+def dbt_environment(s: Settings) -> Iterator[None]:
+    """The variables dbt_project/profiles.yml reads (the warehouse's paths, DuckDB's settings),
+    set while dbt starts and restored afterwards, so no later step sees them."""
+    saved = {name: os.environ.get(name) for name in s.dbt_env()}
+    os.environ.update(s.dbt_env())
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _manifest_nodes() -> dict:
     return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))["nodes"]
 
 
 # A DuckDB file held by another process is tried again with backoff; failed models and tests are not.
-@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=ModuDbtTranslator(), retry_policy=TRANSIENT_RETRY_POLICY)
-def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator:
-    s = warehouse.settings
-    os.environ.update(s.dbt_env())  # read by dbt_project/profiles.yml in the dbt subprocess
+@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=ModuDbtTranslator())
+def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, settings: ResourceParam[Settings]) -> Iterator:
+    s = settings
     target = s.dbt_target_dir / context.run.run_id
-    with retry_transient(context), warehouse.write_lock(context.log.info):
+    with retry_transient(context), warehouse.write_lock(s, context.log.info):
         requests, latest_request = _full_refresh_requests(s.build_db)
-        full = warehouse.full_refresh or bool(requests)
+        full = s.full_refresh or bool(requests)
         if full:
             context.log.info(
                 "dbt build --full-refresh: "
                 + ("; ".join(requests) if requests else "MODU_FULL_REFRESH is set")
             )
         args = (["build", "--full-refresh"] if full else ["build"]) + ["--target", s.target]
-        invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
+        with dbt_environment(s):
+            invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
         events = []
         try:
             for event in invocation.stream():
@@ -160,7 +177,7 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehou
             allow_retries=False,
         )
     if invocation.is_successful() and requests:
-        with warehouse.write_lock(context.log.info), warehouse.connect() as con:
+        with warehouse.write_lock(s, context.log.info), warehouse.connect(s) as con:
             con.execute("DELETE FROM audit.full_refresh_requests WHERE requested_at <= ?", [latest_request])
     if not invocation.is_successful():
         failed = [e for e in events if isinstance(e, AssetCheckResult) and not e.passed]

@@ -1,18 +1,16 @@
-"""Retries: a passing hiccup is tried again; a problem in the data is not.
+"""Retries: a passing hiccup is tried again; a problem in the data or a bug is not.
 
-The ingest and dbt steps carry TRANSIENT_RETRY_POLICY (3 retries, exponential
-backoff: 5 s, 15 s, 35 s). Inside them, `retry_transient` sorts what went wrong:
+The ingest and dbt steps run inside `retry_transient`, which sorts what went wrong:
 
 - transient (another process holds the DuckDB file: "Could not set lock"; any
   DuckDB I/O error; a file read interrupted or failing at the OS level, e.g. EIO,
   EINTR, a file that vanished between listing and reading; EIO/EINTR count even
-  where the ingest took the file for unreadable) -> RetryRequested, with a log
-  line that says why and when the next try is;
-- a data error (an unreadable landed file, a failed dbt model or test) is a
-  dagster Failure(allow_retries=False) and is never retried: the same bytes
-  would fail the same way;
-- anything else is left to the policy (retried with the same backoff), so an
-  unforeseen hiccup does not cost a night.
+  where the ingest took the file for unreadable) -> RetryRequested: up to
+  MAX_RETRIES more tries with exponential backoff (5 s, 15 s, 35 s) and a log line
+  that says why and when the next try is;
+- anything else fails the step at once: a data error (an unreadable landed file,
+  a failed dbt model or test) would fail the same way again, and so would a bug.
+  The steps carry no RetryPolicy, which would retry every exception alike.
 """
 
 from __future__ import annotations
@@ -23,13 +21,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import duckdb
-from dagster import AssetExecutionContext, Backoff, Failure, RetryPolicy, RetryRequested
+from dagster import AssetExecutionContext, Failure, RetryRequested
 
-from orchestration.ingest.files import UnreadableFile
+from orchestration.errors import DataError
 
 MAX_RETRIES = 3
 BASE_DELAY_SECONDS = 5
-TRANSIENT_RETRY_POLICY = RetryPolicy(max_retries=MAX_RETRIES, delay=BASE_DELAY_SECONDS, backoff=Backoff.EXPONENTIAL)
 
 DUCKDB_LOCK = "Could not set lock"
 # Errors of the device or the network file system, whatever wraps them.
@@ -56,7 +53,7 @@ def transient_reason(exc: BaseException) -> str | None:
         ):
             return f"file read interrupted ({type(e).__name__}: {e})"[:300]
     for e in _chain(exc):
-        if isinstance(e, (Failure, UnreadableFile)):
+        if isinstance(e, (Failure, DataError)):
             return None  # a verdict on the data: the same bytes would fail the same way
     for e in _chain(exc):
         if isinstance(e, duckdb.IOException):
@@ -79,8 +76,8 @@ def transient_text_reason(text: str) -> str | None:
 
 
 def backoff_seconds(previous_attempts: int) -> float:
-    """Wait before the next try, as the policy computes it: 5 s, 15 s, 35 s."""
-    return TRANSIENT_RETRY_POLICY.calculate_delay(previous_attempts + 1)
+    """Wait before the next try, doubling plus the base: 5 s, 15 s, 35 s."""
+    return BASE_DELAY_SECONDS * (2 ** (previous_attempts + 1) - 1)
 
 
 def request_retry(context: AssetExecutionContext, reason: str, cause: BaseException | None = None) -> RetryRequested:
