@@ -18,9 +18,10 @@ $(INSTALLED): pyproject.toml requirements.lock
 	touch $@
 
 # The dbt manifest is prepared here, ahead of time, so loading the Dagster definitions
-# never runs a full `dbt parse`. It is remade only when the dbt project changes.
+# never runs a full `dbt parse`, and a night's dbt starts from this parse. It is remade
+# only when the dbt project changes.
 $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
-	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir . --target-path target --log-path target/logs
+	$(BIN)/python -m orchestration.cli prepare
 	touch $@
 
 refresh: $(MANIFEST)

@@ -1,5 +1,6 @@
 """Command-line entry points behind the Makefile: refresh, ui, docs, serve.
 
+    python -m orchestration.cli prepare   parse the dbt project ahead of time (make runs it when the project changes)
     python -m orchestration.cli refresh   run nightly_refresh now and print a summary
     python -m orchestration.cli ui        Dagster UI + daemon on 127.0.0.1 (schedule and sensor run)
     python -m orchestration.cli docs      build the dbt docs site into the warehouse folder
@@ -42,6 +43,14 @@ def prepare_dagster_home(s: settings_module.Settings) -> Path:
     (home / "dagster.yaml").write_text(INSTANCE_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+def prepare() -> int:
+    """The dbt manifest and parse the Dagster definitions and every run start from."""
+    from orchestration.transform.dbt_run import prepare as prepare_dbt
+
+    print(f"dbt manifest: {prepare_dbt(settings_module.load())}")
+    return 0
 
 
 def refresh() -> int:
@@ -133,12 +142,13 @@ def rollback(to: str | None = None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="modu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["refresh", "ui", "docs", "serve", "releases", "rollback"])
+    parser.add_argument("command", choices=["prepare", "refresh", "ui", "docs", "serve", "releases", "rollback"])
     parser.add_argument("--to", metavar="RELEASE_ID", help="rollback: the release to serve (default: the one before)")
     args = parser.parse_args(argv)
     if args.command == "rollback":
         return rollback(args.to)
-    return {"refresh": refresh, "ui": ui, "docs": docs, "serve": serve, "releases": releases}[args.command]()
+    return {"prepare": prepare, "refresh": refresh, "ui": ui, "docs": docs, "serve": serve,
+            "releases": releases}[args.command]()
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ class Settings:
     # RAM, which let a national night grow to 7 GB instead of spilling.
     duckdb_memory_limit: str = "700MB"  # MODU_DUCKDB_MEMORY_LIMIT
     duckdb_threads: int = field(default_factory=lambda: os.cpu_count() or 2)  # MODU_DUCKDB_THREADS
+    dbt_threads: int = 4  # dbt models and tests run at once on DuckDB (MODU_DBT_THREADS)
 
     @property
     def build_dir(self) -> Path:
@@ -91,6 +92,9 @@ class Settings:
             "threads": self.duckdb_threads,
             "temp_directory": str(self.duckdb_spill_dir),
             "preserve_insertion_order": keep_order,
+            # A query naming a table that does not exist fails, instead of reading a Python
+            # variable of that name from the caller's frame.
+            "python_enable_replacements": False,
         }
 
     @property
@@ -100,6 +104,7 @@ class Settings:
 
     @property
     def dbt_target_dir(self) -> Path:
+        """dbt's target folder (artifacts, logs, the parse it reuses), kept from night to night."""
         return self.build_dir / "dbt"
 
     @property
@@ -160,6 +165,7 @@ class Settings:
             "MODU_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "MODU_DUCKDB_THREADS": str(self.duckdb_threads),
             "MODU_DUCKDB_TEMP_DIR": str(self.duckdb_spill_dir),
+            "MODU_DBT_THREADS": str(self.dbt_threads),
             "MODU_SPARK_DIR": str(self.spark_dir),
             "MODU_SPARK_MASTER": self.spark_master,
             "MODU_SPARK_DRIVER_MEMORY": self.spark_driver_memory,
@@ -199,6 +205,7 @@ def load() -> Settings:
         spark_driver_memory=os.environ.get("MODU_SPARK_DRIVER_MEMORY") or "2g",
         duckdb_memory_limit=os.environ.get("MODU_DUCKDB_MEMORY_LIMIT") or "700MB",
         duckdb_threads=int(os.environ.get("MODU_DUCKDB_THREADS") or os.cpu_count() or 2),
+        dbt_threads=int(os.environ.get("MODU_DBT_THREADS") or 4),
         ui_port=int(os.environ.get("MODU_UI_PORT") or 3000),
         ui_url=(os.environ.get("MODU_UI_URL") or f"http://127.0.0.1:{os.environ.get('MODU_UI_PORT') or '3000'}").rstrip("/"),
     )

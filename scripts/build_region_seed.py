@@ -22,6 +22,9 @@ Output columns
     name_en        pypinyin romanisation of the short name, with an override
                    table for official / established English names; districts
                    get an English suffix word (District, County, ...).
+    short_name_en  name_en without its suffix word (Pudong for Pudong New Area).
+    name_pinyin    toneless pinyin of the full Chinese name, lower case, one word
+                   (pudongxinqu): the form ASCII-only sources write.
 
 Placeholder rows that are not real regions (市辖区, 县, 省直辖县级行政区划,
 自治区直辖县级行政区划) are dropped. Output is sorted by region_code, so re-running
@@ -38,7 +41,8 @@ from pathlib import Path
 from pypinyin import Style, lazy_pinyin, load_phrases_dict, load_single_dict
 
 OUTPUT = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "regions.csv"
-HEADER = ["region_code", "name_zh", "short_name_zh", "name_en", "level", "province_code", "city_code"]
+HEADER = ["region_code", "name_zh", "short_name_zh", "name_en", "level", "province_code", "city_code",
+          "short_name_en", "name_pinyin"]
 
 MUNICIPALITIES = {"110000", "120000", "310000", "500000"}
 PLACEHOLDER_RE = re.compile(r"市辖区|县|.*直辖县级行政区划")
@@ -150,7 +154,8 @@ def read_adcodes():
 def build_rows(regions):
     """Seed rows (national row first, then by region_code) for {code: name}."""
     rows = [{"region_code": "000000", "name_zh": "全国", "short_name_zh": "全国", "name_en": "China",
-             "level": "national", "province_code": "", "city_code": ""}]
+             "level": "national", "province_code": "", "city_code": "", "short_name_en": "China",
+             "name_pinyin": "quanguo"}]
     for code, name in sorted(regions.items()):
         province = code[:2] + "0000"
         if code in MUNICIPALITIES:
@@ -164,11 +169,11 @@ def build_rows(regions):
             city = province if province in MUNICIPALITIES else code[:4] + "00"
             city = city if city in regions else ""
         short, english_suffix = split_suffix(name)
-        name_en = NAME_EN_OVERRIDES.get(short) or romanise(short)
-        if level == "district":
-            name_en += english_suffix
+        short_en = NAME_EN_OVERRIDES.get(short) or romanise(short)
+        name_en = short_en + english_suffix if level == "district" else short_en
         rows.append({"region_code": code, "name_zh": name, "short_name_zh": short, "name_en": name_en,
-                     "level": level, "province_code": province, "city_code": city})
+                     "level": level, "province_code": province, "city_code": city, "short_name_en": short_en,
+                     "name_pinyin": "".join(lazy_pinyin(name, style=Style.NORMAL, v_to_u=True)).lower()})
     return rows
 
 

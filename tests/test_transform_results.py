@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestration.transform.dbt_assets import results_not_received
+from orchestration.transform.dbt_run import results_not_received
 
 NODES = {
     "model.modu.city_indicators": {"resource_type": "model", "schema": "marts", "alias": "city_indicators"},

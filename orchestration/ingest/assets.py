@@ -1,10 +1,11 @@
-"""One Dagster asset per raw source: landing folder -> raw.<source> in the build database."""
+"""One Dagster asset per raw source: landing folder -> its raw layer (Parquet, one file per landed file)."""
 
 
 from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    DataVersion,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -18,9 +19,18 @@ from orchestration import warehouse
 from orchestration.errors import UnreadableFile
 from orchestration.ingest.loader import ingest_source
 from orchestration.ingest.lookups import create_lookups
-from orchestration.ingest.sources import SOURCES, Source
+from orchestration.ingest.sources import LINEAGE_COLUMNS, SOURCES, Source
 from orchestration.retries import retry_transient
 from orchestration.settings import Settings
+
+
+def _files_table(files: list[dict]) -> str:
+    if not files:
+        return "no files landed"
+    head = "| file | status | encoding | read by | lines | kept | rejected |\n|---|---|---|---|---|---|---|\n"
+    return head + "\n".join(
+        f"| {f['file']} | {f['status']} | {f['encoding']} | {f['method'] or '-'} | {f['data_lines']} | {f['kept']} "
+        f"| {f['rejected']} |" for f in files)
 
 
 def _build_ingest_asset(source: Source) -> AssetsDefinition:
@@ -29,10 +39,11 @@ def _build_ingest_asset(source: Source) -> AssetsDefinition:
     @asset(
         key=AssetKey(["raw", source.name]),
         group_name="raw",
-        kinds={"duckdb", "python"},
+        kinds={"duckdb", "parquet", "python"},
         description=(
-            f"Files `{source.folder}/{pattern}` of the landing folder, decoded, parsed and "
-            f"resolved into raw.{source.name} (also written as Parquet for dbt's sources); "
+            f"Files `{source.folder}/{pattern}` of the landing folder, decoded, parsed and resolved into "
+            f"the raw layer (warehouse/raw/{source.name}/, one Parquet file per landed file, read by dbt's "
+            f"sources; raw.{source.name} in the build database is a view of its kept rows); "
             "rows that fail go to audit.rejected_rows."
         ),
         tags={"modu/layer": "raw"},
@@ -40,33 +51,29 @@ def _build_ingest_asset(source: Source) -> AssetsDefinition:
     def ingest(context: AssetExecutionContext, settings: ResourceParam[Settings]) -> MaterializeResult:
         s = settings
         # A held DuckDB lock or an interrupted read is tried again; anything else fails at once.
-        with retry_transient(context), warehouse.write_lock(s, context.log.info), warehouse.connect(s, keep_order=True) as con:
+        with retry_transient(context), warehouse.write_lock(s, context.log.info), \
+                warehouse.connect(s, keep_order=True) as con:
             create_lookups(con)
             try:
-                report = ingest_source(con, source, s.raw_dir, s.scratch_dir, context.log.info, parquet_dir=s.raw_parquet_dir)
+                report = ingest_source(con, source, s.raw_dir, s.scratch_dir, s.raw_parquet_dir, context.log.info,
+                                       run_id=context.run.run_id)
             except UnreadableFile as exc:
                 raise Failure(
                     description=f"{source.name} ingest stopped, nothing of it changed: {exc}",
                     allow_retries=False,
                 ) from exc
-            columns = con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = 'raw' AND table_name = ? ORDER BY ordinal_position",
-                [source.name],
-            ).fetchall()
         meta = report.as_metadata()
         files = meta.pop("files")
-        table = "| file | status | encoding | lines | kept | rejected |\n|---|---|---|---|---|---|\n" + "\n".join(
-            f"| {f['file']} | {f['status']} | {f['encoding']} | {f['data_lines']} | {f['kept']} | {f['rejected']} |"
-            for f in files
-        )
+        columns = [*source.columns, *LINEAGE_COLUMNS]
         return MaterializeResult(
             metadata={
                 **{k: v for k, v in meta.items() if v is not None},
                 "dagster/row_count": report.table_rows,
                 "dagster/column_schema": TableSchema(columns=[TableColumn(n, t) for n, t in columns]),
-                "files": MetadataValue.md(table if files else "no files landed"),
-            }
+                "files": MetadataValue.md(_files_table(files)),
+            },
+            # The set of landed files behind the raw layer: unchanged when nothing new landed.
+            data_version=DataVersion(report.version) if report.version else None,
         )
 
     return ingest

@@ -1,11 +1,14 @@
 """Landed files: finding them, fingerprinting them, and making them readable UTF-8.
 
-Encodings are detected by strict decoding, not guessed: a file that decodes as
-UTF-8 without error is UTF-8 (a BOM is allowed); otherwise one that decodes as
-GB18030 (a superset of GBK and GB2312) is GB18030; anything else is unreadable.
-The contract admits exactly these encodings, and a strict trial cannot mislabel
-them, where a statistical detector can take a short GBK file for another CJK
-code page.
+One pass over a file's bytes does everything the ingest needs to know before
+parsing it: the sha256 of the bytes as landed (so a renamed file is the same
+file), whether the decompressed text is strict UTF-8, and how many physical
+lines it has (which proves, or disproves, that the CSV reader's row numbers are
+line numbers; see csv_reading.py). A file whose text is not UTF-8 is decoded as
+GB18030 (a superset of GBK and GB2312) into a UTF-8 scratch copy in large blocks,
+which also counts its lines; anything else is unreadable. Strict trials, not a
+statistical detector: the contract admits exactly these encodings, and a
+detector can take a short GBK file for another CJK code page.
 """
 
 from __future__ import annotations
@@ -13,13 +16,30 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
+import zlib
+
+import numpy as np
 from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.errors import UnreadableFile
 
-CHUNK = 1 << 20
+CHUNK = 1 << 24  # large blocks: Python's per-call cost vanishes, memory stays bounded
 GZIP_MAGIC = b"\x1f\x8b"
+_TRAILING_BLANKS = b" \t\r\n"
+
+
+@dataclass(frozen=True)
+class Stat:
+    """What the file system says about a landed file; equal stats mean an unchanged file."""
+
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> "Stat":
+        st = path.stat()
+        return cls(st.st_size, st.st_mtime_ns)
 
 
 @dataclass(frozen=True)
@@ -29,6 +49,9 @@ class LandedFile:
     content_hash: str  # sha256 of the bytes as landed, so renames are the same file
     gzipped: bool
     encoding: str  # 'utf-8', 'utf-8-sig' or 'gb18030'
+    stat: Stat
+    # Where its records start (CSV) and how many lines it has; None until its text was read.
+    line_map: LineMap | None = None
 
 
 def discover(raw_dir: Path, folder: str, suffixes: tuple[str, ...]) -> list[Path]:
@@ -38,74 +61,173 @@ def discover(raw_dir: Path, folder: str, suffixes: tuple[str, ...]) -> list[Path
     return sorted(p for p in base.iterdir() if p.is_file() and p.name.endswith(suffixes))
 
 
-def _open_bytes(path: Path, gzipped: bool):
-    return gzip.open(path, "rb") if gzipped else open(path, "rb")
-
-
 def _is_gzipped(path: Path) -> bool:
     with open(path, "rb") as f:
         return f.read(2) == GZIP_MAGIC
 
 
-def _content_hash(path: Path) -> str:
-    digest = hashlib.sha256()
+@dataclass(frozen=True)
+class LineMap:
+    """Where a CSV file's records start, as far as the bytes tell.
+
+    A record ends at a newline outside double quotes (RFC 4180: a quoted value may
+    hold line breaks; a doubled quote inside it does not change the count).
+    """
+
+    lines: int  # physical lines up to the last one holding anything but blanks
+    # Physical lines whose line break falls inside a quoted value: the next line continues the record.
+    continued: tuple[int, ...] = ()
+    # Empty physical lines between records (before `lines`): no record, no row.
+    blank: tuple[int, ...] = ()
+
+
+class _LineScanner:
+    """Builds a LineMap chunk by chunk (numpy: the per-byte work stays in C)."""
+
+    def __init__(self) -> None:
+        self.newlines = 0  # newlines seen so far = physical lines ended so far
+        self.content_lines = 0
+        self.quotes = 0  # double quotes seen so far (odd: inside a quoted value)
+        self.last_newline = -1  # offset of the last newline seen, -1 before the first
+        self.last_byte = -1  # the previous chunk's last byte
+        self.offset = 0  # offset of the next chunk in the text
+        self.continued: list[int] = []
+        self.blank: list[int] = []
+
+    def feed(self, text: bytes) -> None:
+        if not text:
+            return
+        content = len(text.rstrip(_TRAILING_BLANKS))
+        if content:
+            self.content_lines = self.newlines + text.count(b"\n", 0, content) + 1
+        data = np.frombuffer(text, dtype=np.uint8)
+        newline_at = np.flatnonzero(data == 10)
+        quote_at = np.flatnonzero(data == 34)
+        if len(newline_at):
+            numbers = self.newlines + 1 + np.arange(len(newline_at))  # the line each newline ends
+            inside = (self.quotes + np.searchsorted(quote_at, newline_at)) % 2 == 1
+            self.continued.extend(numbers[inside].tolist())
+            # An empty line holds nothing but its newline (or '\r\n'); one that starts
+            # inside a quoted value is part of that value, not an empty line.
+            at = newline_at + self.offset
+            length = at - np.concatenate(([self.last_newline + 1], at[:-1] + 1))
+            before = np.where(newline_at > 0, data[np.maximum(newline_at - 1, 0)], self.last_byte)
+            empty = ((length == 0) | ((length == 1) & (before == 13))) & ~inside
+            self.blank.extend(numbers[empty].tolist())
+            self.last_newline = int(at[-1])
+        self.newlines += len(newline_at)
+        self.quotes += len(quote_at)
+        self.offset += len(text)
+        self.last_byte = int(data[-1])
+
+    def result(self) -> LineMap:
+        lines = self.content_lines
+        return LineMap(lines, tuple(c for c in self.continued if c < lines),
+                       tuple(b for b in self.blank if b <= lines))
+
+
+def _decompressed_chunks(path: Path, gzipped: bool, digest) -> "iter[bytes]":
+    """The file's text bytes, chunk by chunk, hashing the bytes as landed on the way."""
     with open(path, "rb") as f:
+        if not gzipped:
+            while chunk := f.read(CHUNK):
+                digest.update(chunk)
+                yield chunk
+            return
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip, members concatenated
         while chunk := f.read(CHUNK):
             digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _decodes_as(path: Path, gzipped: bool, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
-    try:
-        with _open_bytes(path, gzipped) as f:
-            while chunk := f.read(CHUNK):
-                decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+            data = chunk
+            while data:
+                yield inflater.decompress(data, CHUNK)
+                data = inflater.unconsumed_tail
+                if inflater.eof and inflater.unused_data:  # a second gzip member follows
+                    data = inflater.unused_data + data
+                    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        if not inflater.eof:
+            raise EOFError("the gzip stream ends before its end marker (a truncated file?)")
 
 
 def inspect(path: Path, raw_dir: Path) -> LandedFile:
-    """Fingerprint a landed file and detect its compression and encoding."""
+    """Fingerprint a landed file, detect compression and encoding, count its lines (one pass)."""
     gzipped = _is_gzipped(path)
+    stat = Stat.of(path)
+    digest = hashlib.sha256()
+    scanner = _LineScanner()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    head = b""
+    utf8 = True
     try:
-        with _open_bytes(path, gzipped) as f:
-            head = f.read(3)
+        for chunk in _decompressed_chunks(path, gzipped, digest):
+            if len(head) < 3:
+                head += chunk[:3]
+            if utf8:
+                try:
+                    # an ASCII chunk is UTF-8, unless a multi-byte character is still open
+                    if not (chunk.isascii() and not decoder.getstate()[0]):
+                        decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            scanner.feed(chunk)
+        if utf8:
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        utf8 = False
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UnreadableFile(path, f"cannot be decompressed ({exc})") from exc
+    relative = path.relative_to(raw_dir).as_posix()
+    if utf8:
+        encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+        return LandedFile(path, relative, digest.hexdigest(), gzipped, encoding, stat, scanner.result())
+    # Not UTF-8: GB18030 or unreadable, which is known before anything is loaded. Its lines
+    # are counted when it is transcoded (readable_path).
+    _check_gb18030(path, gzipped)
+    return LandedFile(path, relative, digest.hexdigest(), gzipped, "gb18030", stat, None)
+
+
+def _check_gb18030(path: Path, gzipped: bool) -> None:
+    decoder = codecs.getincrementaldecoder("gb18030")("strict")
+    opener = gzip.open if gzipped else open
+    try:
+        with opener(path, "rb") as src:
+            while chunk := src.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(path, "is neither UTF-8 nor GB18030/GBK text") from exc
     except (OSError, EOFError) as exc:
         raise UnreadableFile(path, f"cannot be decompressed ({exc})") from exc
-    try:
-        if _decodes_as(path, gzipped, "utf-8"):
-            encoding = "utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"
-        elif _decodes_as(path, gzipped, "gb18030"):
-            encoding = "gb18030"
-        else:
-            raise UnreadableFile(path, "is neither UTF-8 nor GB18030/GBK text")
-    except (OSError, EOFError) as exc:
-        raise UnreadableFile(path, f"cannot be decompressed ({exc})") from exc
-    return LandedFile(
-        path=path,
-        relative_path=path.relative_to(raw_dir).as_posix(),
-        content_hash=_content_hash(path),
-        gzipped=gzipped,
-        encoding=encoding,
-    )
 
 
-def readable_path(landed: LandedFile, scratch_dir: Path) -> Path:
-    """A path DuckDB can read as UTF-8 text (gzip it decompresses itself).
+def readable_path(landed: LandedFile, scratch_dir: Path) -> tuple[Path, LandedFile]:
+    """A path DuckDB can read as UTF-8 text (gzip it decompresses itself), and the file with
+    its line count known.
 
-    GB18030 files are transcoded once into the scratch folder; the caller removes
-    the copy when the ingest is done.
+    GB18030 files are transcoded once into the scratch folder, in large blocks; the
+    caller removes the copy when the ingest is done. A file that is not GB18030 either
+    is unreadable.
     """
     if landed.encoding != "gb18030":
-        return landed.path
+        return landed.path, landed
     scratch_dir.mkdir(parents=True, exist_ok=True)
     target = scratch_dir / f"{landed.content_hash}.utf8.txt"
     decoder = codecs.getincrementaldecoder("gb18030")("strict")
-    with _open_bytes(landed.path, landed.gzipped) as src, open(target, "w", encoding="utf-8", newline="") as dst:
-        while chunk := src.read(CHUNK):
-            dst.write(decoder.decode(chunk))
-        dst.write(decoder.decode(b"", final=True))
-    return target
+    scanner = _LineScanner()
+    opener = gzip.open if landed.gzipped else open
+    try:
+        with opener(landed.path, "rb") as src, open(target, "wb") as dst:
+            while chunk := src.read(CHUNK):
+                text = decoder.decode(chunk).encode("utf-8")
+                scanner.feed(text)
+                dst.write(text)
+            tail = decoder.decode(b"", final=True).encode("utf-8")
+            scanner.feed(tail)
+            dst.write(tail)
+    except UnicodeDecodeError as exc:
+        target.unlink(missing_ok=True)
+        raise UnreadableFile(landed.path, "is neither UTF-8 nor GB18030/GBK text") from exc
+    except (OSError, EOFError) as exc:
+        target.unlink(missing_ok=True)
+        raise UnreadableFile(landed.path, f"cannot be decompressed ({exc})") from exc
+    return target, LandedFile(landed.path, landed.relative_path, landed.content_hash, landed.gzipped,
+                              landed.encoding, landed.stat, scanner.result())

@@ -1,36 +1,45 @@
-"""Load one raw source from the landing folder into the build database.
+"""Load one raw source from the landing folder into the raw layer.
 
 The raw layer mirrors the landing folder by content: a file whose content was
-loaded before is skipped (whatever its name now), a new file is parsed and
-loaded, and a file that left the folder takes its rows with it. A source's
-files are planned first (readable? right columns?) and then loaded in one
-transaction, so an unreadable file fails the whole source and changes nothing.
+loaded before is skipped (whatever its name now), a new file is parsed and written
+once (raw_store.py), and a file that left the folder takes its rows with it. A
+source's files are planned first (readable? right columns?), then loaded, and the
+bookkeeping of all of them commits in one transaction, so an unreadable file fails
+the whole source and changes nothing.
 
-Every data line ends up in exactly one place: its raw table or
+A night that lands nothing reads nothing: a file whose path, size and modification
+time are those recorded when it was last seen is known by its recorded content hash
+(audit.landed_files) without being read again.
+
+Every data row ends up in exactly one place: kept in its Parquet file, or in
 audit.rejected_rows, with file, content hash and 1-based physical line number.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
+from orchestration import versions
 from orchestration.errors import UnreadableFile
-from orchestration.ingest.files import LandedFile, discover, inspect, readable_path
-from orchestration.ingest.raw_parquet import export_raw_parquet
-from orchestration.ingest.sources import Source
+from orchestration.ingest import raw_store
+from orchestration.ingest.csv_reading import Layout, read_csv_file, read_layout
+from orchestration.ingest.files import LandedFile, Stat, discover, inspect, readable_path
+from orchestration.ingest.jsonl_reading import read_jsonl_file
+from orchestration.ingest.lookups import run_sql_file
+from orchestration.ingest.reading import FileRead
+from orchestration.ingest.sources import SOURCES, Source
+from orchestration.sql import literal, split_statements
 
-LINEAGE_DDL = """
-        _file VARCHAR,
-        _file_hash VARCHAR,
-        _line BIGINT,
-        _extra JSON,
-        _ingested_at TIMESTAMP"""
+# Changes whenever the raw layer's files change shape; a build database of another
+# layout is emptied of its raw layer and loaded again (see _migrate).
+RAW_LAYOUT = "parquet-per-file-1"
+PARSE_MARKER = "-- @parse"
 
 AUDIT_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -42,7 +51,11 @@ CREATE TABLE IF NOT EXISTS audit.full_refresh_requests (
     source VARCHAR, reason VARCHAR, requested_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS audit.ingested_files (
     source VARCHAR, file_hash VARCHAR, file VARCHAR, encoding VARCHAR, gzipped BOOLEAN,
-    data_lines BIGINT, kept BIGINT, rejected BIGINT, ingested_at TIMESTAMP);
+    data_lines BIGINT, kept BIGINT, rejected BIGINT, ingested_at TIMESTAMP, method VARCHAR);
+CREATE TABLE IF NOT EXISTS audit.landed_files (
+    source VARCHAR, file VARCHAR, size BIGINT, mtime_ns BIGINT, file_hash VARCHAR, encoding VARCHAR,
+    gzipped BOOLEAN, seen_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS audit.raw_layout (layout VARCHAR);
 """
 
 
@@ -55,6 +68,7 @@ class FileReport:
     data_lines: int = 0
     kept: int = 0
     rejected: int = 0
+    method: str = ""  # how the rows were read: csv_reader, line_by_line, json_lines
 
 
 @dataclass
@@ -62,10 +76,12 @@ class SourceReport:
     source: str
     files: list[FileReport] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
     table_rows: int = 0
     rejected_rows: int = 0
     region_resolved_share: float | None = None
-    parquet_written: bool = False
+    version: str | None = None
+    changed: bool = False  # did this load change the source's raw layer?
 
     @property
     def loaded_now(self) -> list[FileReport]:
@@ -83,7 +99,7 @@ class SourceReport:
             "rows_in_raw_table": self.table_rows,
             "rejected_rows_of_source": self.rejected_rows,
             "region_resolved_share": self.region_resolved_share,
-            "raw_parquet_written": self.parquet_written,
+            "raw_changed": self.changed,
             "files": [asdict(f) for f in self.files],
         }
 
@@ -91,57 +107,69 @@ class SourceReport:
 @dataclass(frozen=True)
 class _Plan:
     landed: LandedFile
-    header: list[str] | None  # CSV header cells, as written
-    field_index: dict[str, int] | None  # canonical field -> 1-based position
+    layout: Layout | None  # CSV only
+    known: bool  # its content is loaded already
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(AUDIT_DDL)
+    versions.ensure(con)
 
 
-def _read_first_line(landed: LandedFile) -> str:
-    import codecs
-    import gzip
-
-    opener = gzip.open if landed.gzipped else open
-    with opener(landed.path, "rb") as raw:
-        reader = codecs.getreader(landed.encoding)(raw)
-        return reader.readline().rstrip("\r\n")
-
-
-def _map_header(source: Source, landed: LandedFile) -> tuple[list[str], dict[str, int]]:
-    first = _read_first_line(landed)
-    header = next(csv.reader(io.StringIO(first)), [])
-    names = {f.name.lower(): f.name for f in source.fields}
-    names.update({f.header_zh: f.name for f in source.fields if f.header_zh})
-    index: dict[str, int] = {}
-    for pos, cell in enumerate(header, start=1):
-        canonical = names.get(cell.strip().lower()) or names.get(cell.strip())
-        if canonical is None:
-            continue
-        if canonical in index:
-            raise UnreadableFile(landed.path, f"has column '{canonical}' twice in its header")
-        index[canonical] = pos
-    missing = [f.name for f in source.fields if f.required and f.name not in index]
-    if missing:
-        raise UnreadableFile(
-            landed.path,
-            f"is missing required column(s) {', '.join(missing)} (header: {', '.join(header) or 'empty'}); "
-            f"expected {', '.join(f.name + (' [' + f.header_zh + ']' if f.header_zh else '') for f in source.fields)}",
-        )
-    return header, index
+def _migrate(con: duckdb.DuckDBPyConnection, parquet_dir: Path, sources: list[Source], log) -> None:
+    """A build database whose raw layer has another layout (an older modu) loads it again."""
+    found = con.execute("SELECT any_value(layout) FROM audit.raw_layout").fetchone()[0]
+    if found == RAW_LAYOUT:
+        return
+    had_files = con.execute("SELECT count(*) FROM audit.ingested_files").fetchone()[0]
+    if had_files:
+        log(f"the raw layer has layout {found or 'from before layouts'}, not {RAW_LAYOUT}: it is loaded again")
+    for source in sources:
+        kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'raw' "
+                           "AND table_name = ?", [source.name]).fetchone()
+        if kind:
+            con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} raw.{source.name}")
+        folder = raw_store.source_dir(parquet_dir, source)
+        if folder.is_dir():
+            for stale in folder.iterdir():
+                stale.unlink()
+    columns = {c for (c,) in con.execute("SELECT column_name FROM information_schema.columns WHERE "
+                                         "table_schema = 'audit' AND table_name = 'ingested_files'").fetchall()}
+    if "method" not in columns:
+        con.execute("ALTER TABLE audit.ingested_files ADD COLUMN method VARCHAR")
+    con.execute("DELETE FROM audit.ingested_files; DELETE FROM audit.rejected_rows; DELETE FROM audit.landed_files")
+    if had_files:
+        con.execute("INSERT INTO audit.full_refresh_requests VALUES ('raw', ?, current_timestamp)",
+                    [f"raw layer reloaded in layout {RAW_LAYOUT}"])
+    con.execute("DELETE FROM audit.raw_layout; INSERT INTO audit.raw_layout VALUES (?)", [RAW_LAYOUT])
 
 
-def _plan(source: Source, raw_dir: Path) -> list[_Plan]:
+def _forget(con: duckdb.DuckDBPyConnection, source: Source, content_hash: str) -> None:
+    for table in ("audit.ingested_files", "audit.rejected_rows", "audit.landed_files"):
+        con.execute(f"DELETE FROM {table} WHERE source = ? AND file_hash = ?", [source.name, content_hash])
+
+
+def _plan(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path) -> list[_Plan]:
+    """Every landed file of the source, fingerprinted (or known from its unchanged stat)."""
+    seen = {file: (size, mtime_ns, file_hash, encoding, gzipped)
+            for file, size, mtime_ns, file_hash, encoding, gzipped in con.execute(
+                "SELECT file, size, mtime_ns, file_hash, encoding, gzipped FROM audit.landed_files "
+                "WHERE source = ?", [source.name]).fetchall()}
+    loaded = {h for (h,) in con.execute("SELECT file_hash FROM audit.ingested_files WHERE source = ?",
+                                         [source.name]).fetchall()}
     plans, problems = [], []
     for path in discover(raw_dir, source.folder, source.suffixes):
+        relative = path.relative_to(raw_dir).as_posix()
         try:
-            landed = inspect(path, raw_dir)
-            if source.format == "csv":
-                header, index = _map_header(source, landed)
-                plans.append(_Plan(landed, header, index))
+            stat = Stat.of(path)
+            before = seen.get(relative)
+            if before and (before[0], before[1]) == (stat.size, stat.mtime_ns) and before[2] in loaded:
+                landed = LandedFile(path, relative, before[2], before[4], before[3], stat)
             else:
-                plans.append(_Plan(landed, None, None))
+                landed = inspect(path, raw_dir)
+            known = landed.content_hash in loaded
+            layout = read_layout(source, landed) if source.format == "csv" and not known else None
+            plans.append(_Plan(landed, layout, known))
         except UnreadableFile as exc:
             problems.append(str(exc))
     if problems:
@@ -149,135 +177,64 @@ def _plan(source: Source, raw_dir: Path) -> list[_Plan]:
     return plans
 
 
-def _lines_sql(path: Path, gzipped: bool) -> str:
-    # One VARCHAR per physical line: no delimiter or quote can split it, so row order is
-    # line order and blank lines stay in place (as NULL) to keep the numbering exact.
-    return f"""
-        SELECT row_number() OVER () AS _line, column0 AS text
-        FROM read_csv({_sql_str(str(path))}, header = false, columns = {{'column0': 'VARCHAR'}},
-                      delim = chr(30), quote = '', escape = '', auto_detect = false,
-                      strict_mode = false, compression = {_sql_str('gzip' if gzipped else 'none')})"""
+def _parse_sql(source: Source) -> tuple[list[str], str]:
+    """The source's setup statements and its parse SELECT (sql/<source>.sql, split at '-- @parse')."""
+    text = source.sql_path.read_text(encoding="utf-8")
+    setup, _, parse = text.partition(PARSE_MARKER)
+    return split_statements(setup), parse.strip().rstrip(";")
 
 
-def _landed_csv_sql(source: Source, plan: _Plan) -> tuple[str, str, str]:
-    """(split SQL, structural reject SQL, landed SQL): the split is materialised once as `split`."""
-    n = len(plan.header)
-    columns = []
-    for f in source.fields:
-        pos = plan.field_index.get(f.name)
-        columns.append(f"f[{pos}] AS {f.name}" if pos else f"NULL::VARCHAR AS {f.name}")
-    known = set(plan.field_index.values())
-    extras = [(pos, cell) for pos, cell in enumerate(plan.header, start=1) if pos not in known]
-    extra_sql = (
-        "json_object(" + ", ".join(f"{_sql_str(cell.strip() or f'column_{pos}')}, f[{pos}]" for pos, cell in extras) + ")"
-        if extras
-        else "NULL::JSON"
-    )
-    split = """
-        SELECT _line, text, modu_csv_well_formed(text) AS well_formed, modu_csv_fields(text) AS f
-        FROM lines WHERE _line > 1 AND text IS NOT NULL AND trim(text) <> ''"""
-    rejects = f"""
-        SELECT _line, text AS _raw,
-            CASE WHEN NOT well_formed
-                 THEN 'malformed CSV quoting (an unbalanced or stray ", or a quoted value spanning lines)'
-                 ELSE 'expected {n} fields as in the header, found ' || len(f)
-                      || ' (an unquoted comma inside a value?)' END AS reason
-        FROM split WHERE NOT well_formed OR len(f) <> {n}"""
-    landed = f"""
-        SELECT _line, text AS _raw, {extra_sql} AS _extra, {', '.join(columns)}
-        FROM split WHERE well_formed AND len(f) = {n}"""
-    return split, rejects, landed
-
-
-def _landed_jsonl_sql(source: Source) -> tuple[str, str, str]:
-    """(split SQL, structural reject SQL, landed SQL) for JSON lines; the split is `split`."""
-    split = """
-        SELECT _line, text,
-            -- CASE, not AND: DuckDB may evaluate json_type on a line json_valid rejected.
-            CASE WHEN json_valid(text) THEN json_type(text) = 'OBJECT' ELSE false END AS is_object
-        FROM lines WHERE text IS NOT NULL AND trim(text) <> ''"""
-    rejects = """
-        SELECT _line, text AS _raw,
-            CASE WHEN json_valid(text) THEN 'not a JSON object (one object per line expected)'
-                 ELSE 'not valid JSON' END AS reason
-        FROM split WHERE NOT is_object"""
-    columns = []
-    for f in source.fields:
-        if f.name == "topics":
-            columns.append("json_extract(text, '$.topics') AS topics_json")
-        else:
-            # ->> gives the text of strings and the JSON text of numbers (2020 -> '2020').
-            columns.append(f"json_extract_string(text, '$.{f.name}') AS {f.name}")
-    landed = f"""
-        SELECT _line, text AS _raw, NULL::JSON AS _extra, {', '.join(columns)}
-        FROM split WHERE is_object"""
-    return split, rejects, landed
-
-
-def _ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> None:
-    con.execute(AUDIT_DDL)
-    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{source.name} ({source.columns_ddl},{LINEAGE_DDL})")
-
-
-def _load_file(con: duckdb.DuckDBPyConnection, source: Source, plan: _Plan, scratch_dir: Path) -> FileReport:
-    landed = plan.landed
-    readable = readable_path(landed, scratch_dir)
+def _load_file(con: duckdb.DuckDBPyConnection, source: Source, plan: _Plan, scratch_dir: Path,
+               parquet_dir: Path, ingested_at: datetime) -> FileReport:
+    """Parse one file into its partial Parquet file; its rejected rows into modu_pending_rejects."""
+    readable, landed = readable_path(plan.landed, scratch_dir)
+    partial = raw_store.partial_path(parquet_dir, source, landed.content_hash)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    read: FileRead | None = None
     try:
-        gz = landed.gzipped and readable == landed.path
-        con.execute(f"CREATE OR REPLACE TEMP TABLE lines AS {_lines_sql(readable, gz)}")
+        read = (read_csv_file(con, source, landed, readable, plan.layout, partial.parent) if source.format == "csv"
+                else read_jsonl_file(con, source, landed, readable))
+        con.execute(source.fields_view_sql())
+        setup, parse = _parse_sql(source)
+        for statement in setup:
+            con.execute(statement)
+        run_sql_file(con, "regions.sql")
+        # The join order is the one written: every lookup is the build side of its hash join and
+        # the file's rows stream through (the optimizer, blind to a file's size, could hold them).
+        con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
+        try:
+            con.execute(
+                f"COPY (SELECT {', '.join(source.column_names)}, {literal(landed.relative_path)} AS _file, "
+                f"{literal(landed.content_hash)} AS _file_hash, _line, _extra, "
+                f"{literal(ingested_at.isoformat())}::TIMESTAMP AS _ingested_at, _reject_reason FROM ({parse})) "
+                f"TO {literal(partial)} (FORMAT parquet, COMPRESSION zstd)")
+        finally:
+            con.execute("RESET disabled_optimizers")
+        rows = con.execute(f"SELECT count(*) FROM read_parquet({literal(partial)})").fetchone()[0]
+        parse_rejects = con.execute(f"SELECT _line, _reject_reason FROM read_parquet({literal(partial)}) "
+                                    "WHERE _reject_reason IS NOT NULL ORDER BY _line").fetchall()
+        if rows != read.kept:
+            raise RuntimeError(f"{landed.relative_path}: the reader kept {read.kept} rows but {rows} were parsed")
+        raw = read.fetch_raw(sorted({line for line, _ in parse_rejects} | set(read.structural)))
+        structural = read.rejected_structurally(raw)
+        rejects = structural + [(line, raw.get(line, ""), reason) for line, reason in parse_rejects]
+        rejects.sort()
+        con.register("modu_rejects_arrow", pa.table({
+            "line": pa.array([r[0] for r in rejects], pa.int64()),
+            "raw": pa.array([r[1] for r in rejects], pa.string()),
+            "reason": pa.array([r[2] for r in rejects], pa.string()),
+        }))
+        con.execute("INSERT INTO modu_pending_rejects SELECT ?, ?, line, raw, reason, ? FROM modu_rejects_arrow",
+                    [source.name, landed.relative_path, landed.content_hash])
+        con.unregister("modu_rejects_arrow")
     finally:
+        for scratch in (read.scratch if read else []):
+            scratch.unlink(missing_ok=True)
         if readable != landed.path:
             readable.unlink(missing_ok=True)
-
-    split_sql, rejects_sql, landed_sql = (
-        _landed_csv_sql(source, plan) if source.format == "csv" else _landed_jsonl_sql(source)
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE split AS {split_sql}")
-    if source.format == "jsonl":
-        objects, lines = con.execute("SELECT count(*) FILTER (WHERE is_object), count(*) FROM split").fetchone()
-        if lines > 0 and objects == 0:
-            raise UnreadableFile(landed.path, "has no line that is a JSON object: not JSON lines")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE structural_rejects AS {rejects_sql}")
-
-    con.execute(f"CREATE OR REPLACE TEMP TABLE landed AS {landed_sql}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {source.parse_sql}")
-    lineage = f"{_sql_str(landed.relative_path)}, {_sql_str(landed.content_hash)}"
-    cols = ", ".join(source.column_names)
-    con.execute(
-        f"""INSERT INTO raw.{source.name} ({cols}, _file, _file_hash, _line, _extra, _ingested_at)
-            SELECT {cols}, {lineage}, _line, _extra, current_timestamp
-            FROM parsed WHERE _reject_reason IS NULL"""
-    )
-    con.execute(
-        f"""INSERT INTO audit.rejected_rows
-            SELECT {_sql_str(source.name)}, {_sql_str(landed.relative_path)}, _line, _raw, reason,
-                   current_timestamp, {_sql_str(landed.content_hash)}
-            FROM (SELECT _line, _raw, reason FROM structural_rejects
-                  UNION ALL SELECT _line, _raw, _reject_reason FROM parsed WHERE _reject_reason IS NOT NULL)
-            ORDER BY _line"""
-    )
-    kept, rejected_parse = con.execute(
-        "SELECT count(*) FILTER (WHERE _reject_reason IS NULL), count(*) FILTER (WHERE _reject_reason IS NOT NULL) FROM parsed"
-    ).fetchone()
-    rejected_structure = con.execute("SELECT count(*) FROM structural_rejects").fetchone()[0]
-    data_lines = con.execute("SELECT count(*) FROM split").fetchone()[0]  # non-blank lines after any header
-    report = FileReport(
-        file=landed.relative_path,
-        content_hash=landed.content_hash,
-        status="loaded",
-        encoding=landed.encoding,
-        data_lines=data_lines,
-        kept=kept,
-        rejected=rejected_parse + rejected_structure,
-    )
-    if report.kept + report.rejected != report.data_lines:
-        raise RuntimeError(f"{landed.relative_path}: {report.data_lines} lines but {report.kept} kept + {report.rejected} rejected")
-    con.execute(
-        "INSERT INTO audit.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-        [source.name, landed.content_hash, landed.relative_path, landed.encoding, landed.gzipped,
-         report.data_lines, report.kept, report.rejected],
-    )
-    return report
+    kept = rows - len(parse_rejects)
+    return FileReport(landed.relative_path, landed.content_hash, "loaded", landed.encoding,
+                      data_lines=rows + len(structural), kept=kept, rejected=len(rejects), method=read.method)
 
 
 def ingest_source(
@@ -285,38 +242,31 @@ def ingest_source(
     source: Source,
     raw_dir: Path,
     scratch_dir: Path,
+    parquet_dir: Path,
     log: Callable[[str], None] = lambda _msg: None,
-    parquet_dir: Path | None = None,
+    run_id: str | None = None,
 ) -> SourceReport:
-    """Bring raw.<source> in line with the landing folder; see the module docstring.
+    """Bring the source's raw layer in line with the landing folder; see the module docstring.
 
-    With parquet_dir, the raw layer is also written there as Parquet (raw_parquet.py),
-    which is what dbt's sources read; the ingest assets always pass it.
+    The connection has the parsing macros and lookups (lookups.create_lookups).
     """
-    plans = _plan(source, raw_dir)
-    _ensure_tables(con, source)
+    _ensure_tables(con)
+    _migrate(con, parquet_dir, list(SOURCES.values()), log)
     report = SourceReport(source=source.name)
-    con.execute("BEGIN TRANSACTION")
+    report.repaired = raw_store.reconcile(con, parquet_dir, source, lambda h: _forget(con, source, h))
+    for line in report.repaired:
+        log(f"{source.name}: {line}")
+    plans = _plan(con, source, raw_dir)
+    loaded = dict(con.execute("SELECT file_hash, file FROM audit.ingested_files WHERE source = ?",
+                              [source.name]).fetchall())
+    present = {p.landed.content_hash for p in plans}
+    withdrawn = {h: f for h, f in loaded.items() if h not in present}
+    con.execute("CREATE OR REPLACE TEMP TABLE modu_pending_rejects (source VARCHAR, file VARCHAR, line BIGINT, "
+                "raw VARCHAR, reason VARCHAR, file_hash VARCHAR)")
+    ingested_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    new: list[FileReport] = []
+    seen_now: dict[str, str] = {}
     try:
-        loaded = dict(
-            con.execute("SELECT file_hash, file FROM audit.ingested_files WHERE source = ?", [source.name]).fetchall()
-        )
-        present = {p.landed.content_hash for p in plans}
-        for gone_hash, gone_file in loaded.items():
-            if gone_hash not in present:
-                for table, col in ((f"raw.{source.name}", "_file_hash"), ("audit.rejected_rows", "file_hash"),
-                                   ("audit.ingested_files", "file_hash")):
-                    extra = " AND source = ?" if table.startswith("audit") else ""
-                    params = [gone_hash] + ([source.name] if extra else [])
-                    con.execute(f"DELETE FROM {table} WHERE {col} = ?{extra}", params)
-                # Incremental models cannot unsee rows; the next dbt build rebuilds them all.
-                con.execute(
-                    "INSERT INTO audit.full_refresh_requests VALUES (?, ?, current_timestamp)",
-                    [source.name, f"{gone_file} left the landing folder"],
-                )
-                report.withdrawn.append(gone_file)
-                log(f"{source.name}: {gone_file} left the landing folder; its rows were removed")
-        seen_now: dict[str, str] = {}
         for plan in plans:
             landed = plan.landed
             if landed.content_hash in seen_now:
@@ -324,38 +274,70 @@ def ingest_source(
                 report.files.append(FileReport(landed.relative_path, landed.content_hash, status, landed.encoding))
                 continue
             seen_now[landed.content_hash] = landed.relative_path
-            if landed.content_hash in loaded:
-                report.files.append(
-                    FileReport(landed.relative_path, landed.content_hash, "already_loaded", landed.encoding)
-                )
+            if plan.known:
+                report.files.append(FileReport(landed.relative_path, landed.content_hash, "already_loaded",
+                                               landed.encoding))
                 continue
-            file_report = _load_file(con, source, plan, scratch_dir)
-            log(
-                f"{source.name}: {file_report.file} ({file_report.encoding}) {file_report.data_lines} lines, "
-                f"{file_report.kept} kept, {file_report.rejected} rejected"
-            )
+            file_report = _load_file(con, source, plan, scratch_dir, parquet_dir, ingested_at)
+            log(f"{source.name}: {file_report.file} ({file_report.encoding}, {file_report.method}) "
+                f"{file_report.data_lines} lines, {file_report.kept} kept, {file_report.rejected} rejected")
             report.files.append(file_report)
+            new.append(file_report)
+        _commit(con, source, plans, new, withdrawn, ingested_at, run_id)
+    except BaseException:
+        for file_report in new:
+            raw_store.partial_path(parquet_dir, source, file_report.content_hash).unlink(missing_ok=True)
+        raise
+    raw_store.publish_files(parquet_dir, source, [f.content_hash for f in new], list(withdrawn))
+    raw_store.write_empty(con, parquet_dir, source)
+    raw_store.create_raw_view(con, parquet_dir, source)
+    for gone_file in withdrawn.values():
+        log(f"{source.name}: {gone_file} left the landing folder; its rows were removed")
+    report.withdrawn = sorted(withdrawn.values())
+    report.changed = bool(new or withdrawn or report.repaired)
+    kept, rejected = con.execute("SELECT coalesce(sum(kept), 0), coalesce(sum(rejected), 0) FROM audit.ingested_files "
+                                 "WHERE source = ?", [source.name]).fetchone()
+    report.table_rows, report.rejected_rows = int(kept), int(rejected)
+    unresolved = con.execute("SELECT count(*) FROM audit.rejected_rows WHERE source = ? AND reason LIKE 'region %'",
+                             [source.name]).fetchone()[0]
+    total = report.table_rows + unresolved
+    report.region_resolved_share = round(report.table_rows / total, 6) if total else None
+    report.version = versions.read(con, f"raw.{source.name}")
+    return report
+
+
+def _commit(con: duckdb.DuckDBPyConnection, source: Source, plans: list[_Plan], new: list[FileReport],
+            withdrawn: dict[str, str], ingested_at: datetime, run_id: str | None) -> None:
+    """The source's bookkeeping, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for gone_hash, gone_file in withdrawn.items():
+            _forget(con, source, gone_hash)
+            # Incremental models cannot unsee rows; the next dbt build rebuilds them all.
+            con.execute("INSERT INTO audit.full_refresh_requests VALUES (?, ?, current_timestamp)",
+                        [source.name, f"{gone_file} left the landing folder"])
+        con.execute("INSERT INTO audit.rejected_rows SELECT source, file, line, raw, reason, ?, file_hash "
+                    "FROM modu_pending_rejects ORDER BY file, line", [ingested_at])
+        encodings = {p.landed.content_hash: p.landed for p in plans}
+        if new:
+            con.executemany(
+                "INSERT INTO audit.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[source.name, f.content_hash, f.file, f.encoding, encodings[f.content_hash].gzipped, f.data_lines,
+                  f.kept, f.rejected, ingested_at, f.method] for f in new],
+            )
+        con.execute("DELETE FROM audit.landed_files WHERE source = ?", [source.name])
+        if plans:
+            con.executemany(
+                "INSERT INTO audit.landed_files VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+                [[source.name, p.landed.relative_path, p.landed.stat.size, p.landed.stat.mtime_ns,
+                  p.landed.content_hash, p.landed.encoding, p.landed.gzipped] for p in plans],
+            )
+        hashes = sorted(h for (h,) in con.execute("SELECT file_hash FROM audit.ingested_files WHERE source = ?",
+                                                  [source.name]).fetchall())
+        version = versions.digest(RAW_LAYOUT, *hashes)
+        if versions.read(con, f"raw.{source.name}") != version:
+            versions.record(con, f"raw.{source.name}", version, run_id)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    if parquet_dir is not None:
-        report.parquet_written = export_raw_parquet(con, source.name, parquet_dir)
-    report.table_rows = con.execute(f"SELECT count(*) FROM raw.{source.name}").fetchone()[0]
-    report.rejected_rows = con.execute(
-        "SELECT count(*) FROM audit.rejected_rows WHERE source = ?", [source.name]
-    ).fetchone()[0]
-    report.region_resolved_share = _region_resolved_share(con, source)
-    return report
-
-
-def _region_resolved_share(con: duckdb.DuckDBPyConnection, source: Source) -> float | None:
-    """Share of the source's data lines whose region resolved (rejected rows included)."""
-    resolved, unresolved = con.execute(
-        f"""SELECT (SELECT count(*) FROM raw.{source.name}),
-                   (SELECT count(*) FROM audit.rejected_rows
-                    WHERE source = ? AND (reason LIKE 'region %' ))""",
-        [source.name],
-    ).fetchone()
-    total = resolved + unresolved
-    return round(resolved / total, 6) if total else None

@@ -13,3 +13,5 @@ select
     _line as source_line,
     _ingested_at as ingested_at
 from {{ source('raw', 'indicators') }}
+-- The raw layer holds every landed row; rejected ones carry their reason (also in audit.rejected_rows).
+where _reject_reason is null

@@ -1,9 +1,10 @@
 -- Value parsing for every raw source, as DuckDB macros.
 --
--- Why SQL and not Python (cn2an, python-stdnum): the enterprise registry runs to
--- millions of rows and must be parsed set-based; one set of macros then serves all
--- four sources so a rule lives in one place. Tests check these macros against the
--- Python libraries (tests/test_ingest_parsing.py).
+-- Why SQL and not Python: the enterprise registry runs to millions of rows and must
+-- be parsed set-based; one set of macros then serves all four sources so a rule lives
+-- in one place. Tests check these macros against independent implementations
+-- (python-stdnum for the USCC check; hand-computed values elsewhere:
+-- tests/test_ingest_values.py).
 --
 -- Every macro returns NULL for empty input and a value or NULL for present input;
 -- callers tell "absent" from "unparseable" by checking the input too.
@@ -14,21 +15,6 @@ CREATE OR REPLACE MACRO modu_clean(s) AS
     nullif(trim(CASE WHEN regexp_matches(s, '[０-９．，－／：（）　＋]')
                      THEN translate(s, '０１２３４５６７８９．，－／：（）　＋', '0123456789.,-/:() +')
                      ELSE s END), '');
-
--- CSV line to its fields (RFC 4180 quoting). Lines without a quote take the fast path.
-CREATE OR REPLACE MACRO modu_csv_fields(line) AS
-    CASE WHEN strpos(line, '"') = 0 THEN string_split(line, ',')
-    ELSE list_transform(
-        regexp_extract_all(line || ',', '("(?:[^"]|"")*"|[^,"]*),', 1),
-        f -> CASE WHEN f[1] = '"' THEN replace(f[2:-2], '""', '"') ELSE f END)
-    END;
-
--- False when quotes are unbalanced or a quote stands inside an unquoted field. CASE,
--- not OR: DuckDB evaluates both sides of an OR, and the match is only needed for
--- lines with a quote.
-CREATE OR REPLACE MACRO modu_csv_well_formed(line) AS
-    CASE WHEN strpos(line, '"') = 0 THEN true
-         ELSE regexp_full_match(line, '("(?:[^"]|"")*"|[^,"]*)(,("(?:[^"]|"")*"|[^,"]*))*') END;
 
 -- Chinese magnitude word to its multiplier: a run of 十 百 千 万 亿 multiplies
 -- (千亿 = 1e11, 万亿 = 1e12); '' is 1. NULL for anything else.
@@ -50,6 +36,8 @@ CREATE OR REPLACE MACRO modu_magnitude(word) AS
 -- '6.38万家' -> {amount: 63800, unit: '家'}; '1,500' -> {1500, ''}; '3821亿元' -> {382100000000, '元'};
 -- a bare magnitude word counts one of it ('万亿元' -> 1e12, as in 产业将达到万亿元).
 -- amount is NULL when the text is not a number with an optional magnitude word and unit.
+-- Numbers are read as DECIMAL(38, 6): a plain 15- or 16-digit amount of yuan parses,
+-- however many digits it has; callers check the range they store.
 CREATE OR REPLACE MACRO modu_quantity_parts(s) AS
     regexp_extract(modu_clean(s),
         '^([+-]?[0-9][0-9,]*(?:\.[0-9]+)?|[+-]?\.[0-9]+|)\s*([十百千万亿]*)\s*(.*)$',
@@ -57,29 +45,18 @@ CREATE OR REPLACE MACRO modu_quantity_parts(s) AS
 
 CREATE OR REPLACE MACRO modu_quantity_of(m) AS {
     'amount': CASE
-        WHEN m.num = '' AND m.mag <> '' THEN modu_magnitude(m.mag)
+        WHEN m.num = '' AND m.mag <> '' THEN CAST(modu_magnitude(m.mag) AS DECIMAL(38, 6))
         WHEN m.num <> '' AND regexp_full_match(m.num, '[+-]?[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)?|[+-]?[0-9]*(\.[0-9]+)?')
-            THEN try_cast(replace(m.num, ',', '') AS DECIMAL(18, 4)) * modu_magnitude(m.mag) END,
+            THEN CAST(try_cast(replace(m.num, ',', '') AS DECIMAL(38, 6)) * modu_magnitude(m.mag) AS DECIMAL(38, 6)) END,
     'unit': trim(m.unit)
 };
 
 CREATE OR REPLACE MACRO modu_quantity(s) AS modu_quantity_of(modu_quantity_parts(s));
 
--- Money to {amount, currency}: currency is 'CNY', 'USD', 'HKD', 'EUR' or NULL when the
--- unit is not a currency. '500万元人民币' -> {5000000, CNY}; '100万美元' -> {1000000, USD};
--- a bare number is taken as yuan.
-CREATE OR REPLACE MACRO modu_money_of(v) AS {
-    'amount': CAST(v.amount AS DECIMAL(18, 2)),
-    'currency': CASE
-        WHEN v.amount IS NULL THEN NULL
-        WHEN v.unit IN ('', '元', '元人民币', '人民币', '人民币元', '元(人民币)') OR upper(v.unit) IN ('RMB', 'CNY') THEN 'CNY'
-        WHEN v.unit IN ('美元', '元美元') OR upper(v.unit) IN ('USD', 'US$', '$') THEN 'USD'
-        WHEN v.unit IN ('港元', '港币') OR upper(v.unit) = 'HKD' THEN 'HKD'
-        WHEN v.unit = '欧元' OR upper(v.unit) = 'EUR' THEN 'EUR'
-    END
-};
-
-CREATE OR REPLACE MACRO modu_money(s) AS modu_money_of(modu_quantity(s));
+-- A unit cell: an optional magnitude word, then the base unit ('万家' -> {mag: '万', unit: '家'};
+-- '元' -> {'', '元'}; '亿元' -> {'亿', '元'}).
+CREATE OR REPLACE MACRO modu_unit_parts(s) AS
+    regexp_extract(modu_clean(s), '^([十百千万亿]*)\s*(.*)$', ['mag', 'unit']);
 
 -- Dates: 2017-12-29, 2017/12/29, 2017.12.29, 2017年12月29日 (day); 2023-07, 2023年7月
 -- (month, stored as the 1st); 2023, 2023年 (year, stored as 1 January; accepted beyond
@@ -131,9 +108,8 @@ CREATE OR REPLACE MACRO modu_plan_period(s) AS modu_plan_period_of(regexp_extrac
 -- (no I, O, S, V, Z) whose 18th is the check character of the first 17: weights
 -- 3^i mod 31, check = (31 - weighted sum mod 31) mod 31. Spelled out term by term:
 -- a list_transform over the positions was 5x slower on the registry.
-CREATE OR REPLACE MACRO modu_uscc_valid(code) AS
-    regexp_full_match(code, '[0-9A-HJ-NPQRTUWXY]{18}')
-    AND substr('0123456789ABCDEFGHJKLMNPQRTUWXY', CAST((31 - (
+CREATE OR REPLACE MACRO modu_uscc_check_ok(code) AS
+    substr('0123456789ABCDEFGHJKLMNPQRTUWXY', CAST((31 - (
         (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 1, 1)) - 1) * 1
         + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 2, 1)) - 1) * 3
         + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 3, 1)) - 1) * 9
@@ -153,6 +129,37 @@ CREATE OR REPLACE MACRO modu_uscc_valid(code) AS
         + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 17, 1)) - 1) * 28
     ) % 31) % 31 + 1 AS BIGINT), 1) = substr(code, 18, 1);
 
--- Region text to its lookup key: lower case, no spaces, apostrophes, hyphens or dots.
+CREATE OR REPLACE MACRO modu_uscc_shape_ok(code) AS regexp_full_match(code, '[0-9A-HJ-NPQRTUWXY]{18}');
+
+CREATE OR REPLACE MACRO modu_uscc_valid(code) AS modu_uscc_shape_ok(code) AND modu_uscc_check_ok(code);
+
+-- A code (USCC, 6-digit region code) cleaned and upper-cased; the full-width translation
+-- of modu_clean runs only on text that is not plain ASCII (byte length = character length).
+CREATE OR REPLACE MACRO modu_clean_code(s) AS
+    CASE WHEN strlen(s) = length(s) THEN nullif(upper(trim(s)), '') ELSE upper(modu_clean(s)) END;
+
+-- Region text to its lookup key: lower case, no spaces, apostrophes, hyphens, dots or commas.
 CREATE OR REPLACE MACRO modu_region_key(s) AS
-    lower(regexp_replace(modu_clean(s), '[\s''’`.\-]', '', 'g'));
+    lower(regexp_replace(modu_clean(s), '[\s''’`.,\-]', '', 'g'));
+
+-- A vocabulary word (doc_type, level, event, unit) to its lookup key: cleaned, lower case.
+CREATE OR REPLACE MACRO modu_word_key(s) AS lower(modu_clean(s));
+
+-- The reason a row's region did not resolve: ambiguous (the candidates are listed) or unknown.
+CREATE OR REPLACE MACRO modu_region_reason(t, candidates) AS CASE
+    WHEN candidates IS NOT NULL THEN 'region ''' || t || ''' is ambiguous (' || candidates
+        || '): write it with its city or province (深圳市南山区, Shenzhen Nanshan) or use the 6-digit code'
+    ELSE 'region ''' || t || ''' is unknown: not a region name, 6-digit code or alias '
+        || '(add it to dbt_project/seeds/region_aliases.csv if it is a real region)'
+END;
+
+-- Date reasons name the forms the contract accepts.
+CREATE OR REPLACE MACRO modu_date_reason(field, t) AS
+    field || ' ''' || t || ''' is not a date (use 2017-12-29, 2017/12/29, 2017.12.29, 2017年12月29日, 2023-07 or 2023年7月)';
+
+-- Empty, or nothing but spaces (full-width ones too). Plain ASCII text, the common case,
+-- takes the cheap test.
+CREATE OR REPLACE MACRO modu_blank(s) AS CASE
+    WHEN s IS NULL THEN true
+    WHEN strlen(s) = length(s) THEN trim(s) = ''
+    ELSE trim(replace(s, '　', ' ')) = '' END;

@@ -1,0 +1,57 @@
+"""Reading a landed JSON-lines file into rows that know their physical line.
+
+One JSON object per line: a JSON string cannot hold a raw line break, so every
+physical line is one row (no header: the first line is line 1). Leaves the same as
+csv_reading.py: `landed` (`_line`, `_extra`, one VARCHAR per key, `topics` as JSON)
+and the lines that hold no JSON object as structural rejects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from orchestration.errors import UnreadableFile
+from orchestration.ingest.files import LandedFile
+from orchestration.ingest.reading import FileRead
+from orchestration.ingest.sources import Source
+from orchestration.sql import literal
+
+LIST_KEYS = ("topics",)  # kept as JSON, parsed by the source's SQL
+
+
+def read_jsonl_file(con: duckdb.DuckDBPyConnection, source: Source, landed: LandedFile, readable: Path) -> FileRead:
+    gzipped = landed.gzipped and readable == landed.path
+    # One VARCHAR per physical line: no delimiter or quote can split it, and empty lines
+    # stay in place (as NULL), so row order is line order.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE modu_lines AS
+        SELECT _line, text,
+            -- CASE, not AND: DuckDB may evaluate json_type on a line json_valid rejected.
+            CASE WHEN json_valid(text) THEN json_type(text) = 'OBJECT' ELSE false END AS is_object
+        FROM (SELECT row_number() OVER () AS _line, column0 AS text
+              FROM read_csv({literal(readable)}, header = false, columns = {{'column0': 'VARCHAR'}},
+                            delim = chr(30), quote = '', escape = '', auto_detect = false, strict_mode = false,
+                            compression = {literal('gzip' if gzipped else 'none')}))
+        WHERE text IS NOT NULL AND trim(text) <> ''""")
+    objects, lines = con.execute("SELECT count(*) FILTER (WHERE is_object), count(*) FROM modu_lines").fetchone()
+    if lines > 0 and objects == 0:
+        raise UnreadableFile(landed.path, "has no line that is a JSON object: not JSON lines")
+    structural = dict(con.execute("""
+        SELECT _line, CASE WHEN json_valid(text) THEN 'not a JSON object (one object per line expected)'
+                           ELSE 'not valid JSON' END
+        FROM modu_lines WHERE NOT is_object""").fetchall())
+    # ->> gives the text of strings and the JSON text of numbers (2020 -> '2020').
+    columns = ", ".join(
+        f"json_extract(text, {literal('$.' + f.name)}) AS {f.name}" if f.name in LIST_KEYS
+        else f"json_extract_string(text, {literal('$.' + f.name)}) AS {f.name}"
+        for f in source.fields
+    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW landed AS SELECT _line, NULL::JSON AS _extra, {columns} "
+                "FROM modu_lines WHERE is_object")
+
+    def raw_of(starts: list[int]) -> dict[int, str]:
+        return dict(con.execute("SELECT _line, text FROM modu_lines WHERE list_contains(?, _line)", [starts]).fetchall())
+
+    return FileRead("json_lines", objects, structural, raw_of)
