@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from orchestration import warehouse
 from orchestration.quality import data_docs
 from orchestration.quality.gx_duckdb import (
     connection_string,
@@ -29,7 +30,8 @@ from orchestration.settings import Settings
 
 # BASIC gives the unexpected count and a few unexpected values; SUMMARY would add a
 # GROUP BY over all unexpected values per expectation, which costs a full scan each.
-RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 5}
+SAMPLE_SIZE = 5
+RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": SAMPLE_SIZE}
 
 
 @dataclass
@@ -111,8 +113,31 @@ def validate(settings: Settings, suites: list[tuple[Suite, list[dict]]], run_nam
         *(identifier for identifier, _ in by_suite.values()),
         *(ExpectationSuiteIdentifier(name=suite.name) for suite, _ in suites),
     ])
-    return [Validation(suite, _outcomes(suite, by_suite[suite.name][1]), data_docs.page_of(site, by_suite[suite.name][0]))
-            for suite, _ in suites]
+    validations = [Validation(suite, _outcomes(suite, by_suite[suite.name][1]),
+                              data_docs.page_of(site, by_suite[suite.name][0])) for suite, _ in suites]
+    _sample_unexpected_rows(settings, suites, validations)
+    return validations
+
+
+def _sample_unexpected_rows(settings: Settings, suites: list[tuple[Suite, list[dict]]],
+                            validations: list[Validation]) -> None:
+    """A few rows of each failed query expectation, as its sample.
+
+    GX returns a query's rows only with result format COMPLETE, which would also list every
+    unexpected value of every other expectation; this reads 5 rows, and only on failure.
+    """
+    failed = [(suite, expectation, outcome)
+              for (suite, expectations), validation in zip(suites, validations)
+              for expectation, outcome in zip(expectations, validation.outcomes)
+              if outcome.expectation_type == "unexpected_rows_expectation" and outcome.unexpected_count]
+    if not failed:
+        return
+    with warehouse.connect(settings, read_only=True) as con:
+        for suite, expectation, outcome in failed:
+            query = expectation["kwargs"]["unexpected_rows_query"].format(batch=f'"{suite.schema}"."{suite.table}"')
+            cursor = con.execute(f"SELECT * FROM ({query}) LIMIT {SAMPLE_SIZE}")
+            columns = [d[0] for d in cursor.description]
+            outcome.sample = [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
 def _outcomes(suite: Suite, validation_result) -> list[CheckOutcome]:
