@@ -77,8 +77,7 @@ def validate(settings: Settings, suites: list[tuple[Suite, list[dict]]], run_nam
     layer = "_".join(sorted({suite.schema for suite, _ in suites}))
     with connections_closed_afterwards():
         context = gx.get_context(mode="file", project_root_dir=str(settings.quality_dir))
-        if context.variables.progress_bars != ProgressBarsConfig(globally=False):
-            context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
         data_docs.configure(context)
         # One datasource per layer, so that one layer's run leaves the other's assets alone.
         datasource = context.data_sources.add_or_update_sql(
