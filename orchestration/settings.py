@@ -25,7 +25,7 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt") if (Path(sys.executabl
 class Settings:
     raw_dir: Path
     warehouse_dir: Path
-    keep_releases: int
+    keep_releases: int  # releases kept in serving/releases/, and runs whose GX Data Docs are kept (MODU_KEEP_RELEASES)
     full_refresh: bool = False  # rebuild incremental dbt models from scratch (MODU_FULL_REFRESH=1)
     postgres_port: int = 5433  # port of `make serve` on 127.0.0.1 (MODU_PG_PORT; 0 = any free port)
     analyst_password: str | None = field(default=None, repr=False)  # read-only role of `make serve` (MODU_ANALYST_PASSWORD)

@@ -1,33 +1,44 @@
-"""GX suites as asset checks: pushdown on DuckDB, exact counts, and a bad night that does not publish."""
+"""GX suites as asset checks: pushdown on DuckDB, exact counts, one context per layer, vocabularies from the
+seeds, no rule a dbt test already checks, and a bad night that does not publish."""
 
+import csv
 import json
 import subprocess
 import sys
+from datetime import date
+from decimal import Decimal
 
 import duckdb
 import pytest
 
 from orchestration.publish.release import current_release
 from orchestration.quality.gx_duckdb import register_duckdb_as_persisted_connection_dialect
-from orchestration.quality.runner import run_suite
+from orchestration.quality.runner import validate
 from orchestration.quality.suites import Suite, load_suites, resolve
-from orchestration.settings import REPO_ROOT, Settings
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, SEEDS_DIR, Settings
 from tests.conftest import copy_sample, run_refresh
 
 
 @pytest.fixture
-def small_db(tmp_path):
+def settings(tmp_path) -> Settings:
+    return Settings(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse", keep_releases=2,
+                    duckdb_memory_limit="300MB", duckdb_threads=1)
+
+
+@pytest.fixture
+def small_db(settings):
     """A hand-made table: 2 null codes, 1 negative capacity, 1 duplicate id, 1 future date."""
-    path = tmp_path / "build.duckdb"
-    con = duckdb.connect(str(path))
+    settings.build_db.parent.mkdir(parents=True)
+    con = duckdb.connect(str(settings.build_db))
     con.execute("CREATE SCHEMA marts")
     con.execute("""CREATE TABLE marts.sample AS SELECT * FROM (VALUES
         (1, '110000', 10.0, DATE '2023-01-01'),
         (2, NULL,     5.0,  DATE '2023-01-02'),
         (3, NULL,     -1.5, DATE '2023-01-03'),
         (3, '310000', 7.0,  DATE '2999-01-01')) AS t(id, region_code, capacity, happened_on)""")
+    con.execute("CREATE TABLE marts.other AS SELECT * FROM (VALUES (1, 'plan'), (2, 'memo')) AS t(id, doc_type)")
     con.close()
-    return path
+    return settings.build_db
 
 
 SAMPLE_SUITE = Suite("marts.sample", [
@@ -41,11 +52,15 @@ SAMPLE_SUITE = Suite("marts.sample", [
     {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 0},
      "meta": {"check": "row_count_within_previous_bounds", "modu_relative_to_previous": {"min_ratio": 0.5, "max_ratio": None}}},
 ])
+OTHER_SUITE = Suite("marts.other", [
+    {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "doc_type", "value_set": "@vocabulary:doc_types@"},
+     "meta": {"check": "doc_type_accepted_values"}},
+])
 
 
-def test_gx_counts_unexpected_rows_on_duckdb(small_db, tmp_path):
-    outcomes, docs = run_suite(SAMPLE_SUITE, small_db, tmp_path / "gx", previous_row_count=None)
-    got = {o.check: (o.success, o.unexpected_count) for o in outcomes}
+def test_gx_counts_unexpected_rows_on_duckdb(small_db, settings):
+    (validation,) = validate(settings, [(SAMPLE_SUITE, resolve(SAMPLE_SUITE, None))], run_name="run-1")
+    got = {o.check: (o.success, o.unexpected_count) for o in validation.outcomes}
     assert got == {
         "region_not_null": (False, 2),
         "capacity_positive": (False, 1),
@@ -53,18 +68,63 @@ def test_gx_counts_unexpected_rows_on_duckdb(small_db, tmp_path):
         "not_in_future": (False, 1),
         "row_count_within_previous_bounds": (True, None),
     }
-    assert next(o for o in outcomes if o.check == "capacity_positive").sample == [-1.5]
-    assert docs.exists() and docs.name == "index.html"
+    samples = {o.check: o.sample for o in validation.outcomes}
+    assert samples["capacity_positive"] == [-1.5]
+    # a failed query expectation shows its rows
+    assert samples["not_in_future"] == [{"id": 3, "region_code": "310000", "capacity": Decimal("7.0"),
+                                         "happened_on": date(2999, 1, 1)}]
+    # the validation's page is named by the run
+    site = settings.data_docs_index.parent
+    assert validation.data_docs.exists() and validation.data_docs.relative_to(site).parts[:4] == (
+        "validations", "marts", "sample", "run-1")
 
 
-def test_row_count_bound_comes_from_the_previous_run(small_db, tmp_path):
-    outcomes, _ = run_suite(SAMPLE_SUITE, small_db, tmp_path / "gx", previous_row_count=10)
-    row_count = next(o for o in outcomes if o.check == "row_count_within_previous_bounds")
+def test_one_gx_context_validates_every_suite_of_a_layer(small_db, settings, monkeypatch):
+    import great_expectations as gx
+
+    contexts = []
+    real_get_context = gx.get_context
+    monkeypatch.setattr(gx, "get_context", lambda *a, **k: contexts.append(k) or real_get_context(*a, **k))
+    validations = validate(settings, [(SAMPLE_SUITE, resolve(SAMPLE_SUITE, None)), (OTHER_SUITE, resolve(OTHER_SUITE, None))],
+                           run_name="run-1")
+    assert len(contexts) == 1
+    assert [(v.suite.name, [(o.check, o.success, o.unexpected_count, o.sample) for o in v.outcomes])
+            for v in validations][1] == ("marts.other", [("doc_type_accepted_values", False, 1, ["memo"])])
+
+
+def test_every_duckdb_connection_of_gx_has_modu_settings_and_is_read_only(small_db, settings):
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    seen = []
+
+    def inspect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT current_setting('threads'), current_setting('memory_limit'), "
+                       "current_setting('temp_directory'), current_setting('access_mode')")
+        seen.append(cursor.fetchone())
+
+    event.listen(Pool, "connect", inspect)
+    try:
+        validate(settings, [(SAMPLE_SUITE, resolve(SAMPLE_SUITE, None))], run_name="run-1")
+    finally:
+        event.remove(Pool, "connect", inspect)
+    # what a connection opened with modu's settings reports, asked of DuckDB itself
+    reference = duckdb.connect(config={"memory_limit": "300MB"})
+    expected_memory = reference.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    reference.close()
+    assert seen and set(seen) == {(1, expected_memory, str(settings.duckdb_spill_dir), "read_only")}
+
+
+def test_row_count_bound_comes_from_the_previous_run(small_db, settings):
+    (validation,) = validate(settings, [(SAMPLE_SUITE, resolve(SAMPLE_SUITE, 10))], run_name="run-1")
+    row_count = next(o for o in validation.outcomes if o.check == "row_count_within_previous_bounds")
     assert (row_count.success, row_count.observed_value) == (False, 4)  # 4 < 0.5 x 10
 
 
-def test_gx_leaves_the_database_file_free_for_the_next_writer(small_db, tmp_path):
-    run_suite(SAMPLE_SUITE, small_db, tmp_path / "gx", previous_row_count=None)
+def test_gx_leaves_the_database_file_free_for_the_next_writer(small_db, settings):
+    validate(settings, [(SAMPLE_SUITE, resolve(SAMPLE_SUITE, None)), (OTHER_SUITE, resolve(OTHER_SUITE, None))],
+             run_name="run-1")
     writer = duckdb.connect(str(small_db))  # same process, read-write: fails if GX still holds it
     writer.execute("INSERT INTO marts.sample VALUES (9, '110000', 1.0, DATE '2020-01-01')")
     writer.close()
@@ -94,6 +154,88 @@ def test_raw_suites_read_regions_from_the_seed():
     suite = next(s for s in load_suites() if s.name == "raw.compute")
     query = next(e for e in resolve(suite, None) if e["meta"]["check"] == "region_code_in_dim_region")
     assert "seeds/regions.csv" in query["kwargs"]["unexpected_rows_query"]
+
+
+def _seed_column(name: str, column: str) -> list[str]:
+    with (SEEDS_DIR / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return [row[column] for row in csv.DictReader(handle)]
+
+
+def test_accepted_values_come_from_the_vocabulary_seeds_never_from_the_suites():
+    in_set = [(suite, e) for suite in load_suites() for e in suite.expectations if e["type"].endswith("_in_set")]
+    assert len(in_set) == 5
+    assert all(isinstance(e["kwargs"]["value_set"], str) for _, e in in_set)  # a placeholder, never a list
+    resolved = {(suite.name, e["meta"]["check"]): e["kwargs"]["value_set"]
+                for suite in load_suites() for e in resolve(suite, None) if e["type"].endswith("_in_set")}
+    assert resolved == {
+        ("raw.compute", "event_accepted_values"): _seed_column("compute_events", "event"),
+        ("raw.policies", "doc_type_accepted_values"): _seed_column("doc_types", "doc_type"),
+        ("raw.policies", "level_accepted_values"): _seed_column("levels", "level"),
+        ("raw.enterprises", "registered_capital_currency_accepted_values"): ["CNY", "USD", "HKD", "EUR"],
+        ("raw.indicators", "value_kind_accepted_values"): sorted(set(_seed_column("indicator_catalogue", "value_kind")),
+                                                                 key=_seed_column("indicator_catalogue", "value_kind").index),
+    }
+    assert set(_seed_column("units", "currency")) - {""} == {"CNY", "USD", "HKD", "EUR"}
+
+
+def test_a_value_set_written_in_a_suite_fails_at_load(tmp_path):
+    suite = {"name": "raw.x", "expectations": [{"type": "expect_column_values_to_be_in_set",
+                                                "kwargs": {"column": "level", "value_set": ["city"]},
+                                                "meta": {"check": "level_accepted_values"}}]}
+    (tmp_path / "raw.x.json").write_text(json.dumps(suite), encoding="utf-8")
+    with pytest.raises(ValueError, match="raw.x.json: level_accepted_values: value_set must be a '@vocabulary"):
+        load_suites(tmp_path)
+    suite["expectations"][0]["kwargs"]["value_set"] = "@vocabulary:levels.no_such_column@"
+    (tmp_path / "raw.x.json").write_text(json.dumps(suite), encoding="utf-8")
+    with pytest.raises(ValueError, match="has no column 'no_such_column'"):
+        load_suites(tmp_path)
+
+
+# dbt's tests on the marts (dbt_project/models/marts/_marts.yml, read here) own keys, relationships
+# and the contract's not-null constraints; no GX expectation repeats one.
+def _dbt_rules_on_marts() -> set[tuple[str, str, str]]:
+    import yaml
+
+    rules = set()
+    for model in yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml").read_text())["models"]:
+        table = f"marts.{model['name']}"
+        for test in model.get("data_tests", []):
+            if "unique_combination" in test:
+                rules.add((table, "unique", ",".join(test["unique_combination"]["arguments"]["columns"])))
+        for column in model.get("columns", []):
+            if {"type": "not_null"} in column.get("constraints", []):
+                rules.add((table, "not_null", column["name"]))
+            for test in column.get("data_tests", []):
+                kind = test if isinstance(test, str) else next(iter(test))
+                rules.add((table, {"unique": "unique", "relationships": "in_dim_region",
+                                   "accepted_values": "accepted_values"}[kind], column["name"]))
+    return rules
+
+
+def _gx_rules_on_marts() -> set[tuple[str, str, str]]:
+    rules = set()
+    for suite in load_suites():
+        for e in suite.expectations if suite.schema == "marts" else []:
+            kwargs, kind = e["kwargs"], e["type"]
+            if kind in ("expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique"):
+                rules.add((suite.name, "unique", ",".join(kwargs.get("column_list") or [kwargs.get("column")])))
+            elif kind == "expect_column_values_to_not_be_null":
+                rules.add((suite.name, "not_null", kwargs["column"]))
+            elif kind.endswith("_in_set"):
+                rules.add((suite.name, "accepted_values", kwargs["column"]))
+            elif "dim_region" in kwargs.get("unexpected_rows_query", ""):
+                rules.add((suite.name, "in_dim_region", "region_code"))
+    return rules
+
+
+def test_no_gx_expectation_on_a_mart_repeats_a_dbt_test():
+    dbt, gx_rules = _dbt_rules_on_marts(), _gx_rules_on_marts()
+    assert ("marts.city_indicators", "unique", "region_code,year") in dbt  # the parser sees the dbt tests
+    assert ("marts.policy_timeline", "in_dim_region", "region_code") in dbt
+    assert gx_rules & dbt == set()
+    # what GX still checks of those kinds, for want of a dbt test (listed for the lead to move to dbt)
+    assert gx_rules == {(f"marts.{t}", "in_dim_region", "region_code")
+                        for t in ("compute_buildout", "figure_reconciliation", "modu_index", "policy_cadence")}
 
 
 def test_a_negative_capacity_stops_publication_and_keeps_the_last_release(tmp_path):

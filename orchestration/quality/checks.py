@@ -1,11 +1,14 @@
-"""Every expectation suite as Dagster asset checks: one check result per expectation.
+"""Every expectation suite as Dagster asset checks: one step per layer, one check result per expectation.
 
-Mart checks are blocking: a failure stops the publish step, so analysts keep the
-last good release. Raw checks warn. Results also go to audit.dq_results.
+`gx_raw` checks the raw tables, `gx_marts` the marts, each from one GX context
+(layer.py, runner.py). Mart checks are blocking: a failure stops the publish step, so
+analysts keep the last good release. Raw checks warn. A suite whose data did not
+change since its last validation is not validated again: its results are carried over
+and say so (metadata `carried_over_from_run`, the table version and the original check
+time). Results also go to audit.dq_results.
 """
 
 import json
-from decimal import Decimal
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -19,87 +22,75 @@ from dagster import (
     multi_asset_check,
 )
 
-from orchestration.quality.runner import run_suite
+from orchestration.quality import layer
+from orchestration.quality.results import SuiteResult, plain
 from orchestration.quality.suites import Suite, load_suites
-from orchestration import warehouse
 from orchestration.settings import Settings
 
-DQ_RESULTS_DDL = """
-CREATE SCHEMA IF NOT EXISTS audit;
-CREATE TABLE IF NOT EXISTS audit.dq_results (
-    run_id VARCHAR, suite VARCHAR, asset VARCHAR, expectation VARCHAR, success BOOLEAN,
-    unexpected_count BIGINT, checked_at TIMESTAMP, expectation_type VARCHAR, observed_value VARCHAR,
-    unexpected_sample VARCHAR, error VARCHAR);
-"""
-ROW_COUNT_CHECK = "row_count_within_previous_bounds"
+LAYERS = ("raw", "marts")
 
 
-def _plain(value):
-    """JSON for sample values: decimals as numbers, dates as ISO text."""
-    return float(value) if isinstance(value, Decimal) else str(value)
+def _asset_key(suite: Suite) -> AssetKey:
+    return AssetKey([suite.schema, suite.table])
 
 
-def _previous_row_count(con, suite: Suite) -> int | None:
-    row = con.execute(
-        "SELECT observed_value FROM audit.dq_results WHERE suite = ? AND expectation = ? AND success "
-        "ORDER BY checked_at DESC LIMIT 1",
-        [suite.name, ROW_COUNT_CHECK],
-    ).fetchone()
-    return int(row[0]) if row and row[0] is not None else None
+def _spec(suite: Suite, expectation: dict) -> AssetCheckSpec:
+    kwargs = expectation["kwargs"]
+    return AssetCheckSpec(
+        name=expectation["meta"]["check"],
+        asset=_asset_key(suite),
+        blocking=suite.blocking,
+        description=kwargs.get("description") or f"GX {expectation['type']} {json.dumps(kwargs, ensure_ascii=False)}",
+    )
 
 
-def _build_suite_checks(suite: Suite) -> AssetChecksDefinition:
-    asset_key = AssetKey([suite.schema, suite.table])
-    severity = AssetCheckSeverity.ERROR if suite.blocking else AssetCheckSeverity.WARN
-    specs = [
-        AssetCheckSpec(
-            name=e["meta"]["check"],
-            asset=asset_key,
-            blocking=suite.blocking,
-            description=e["kwargs"].get("description") or f"GX {e['type']} {json.dumps(e['kwargs'], ensure_ascii=False)}",
-        )
-        for e in suite.expectations
-    ]
-
-    @multi_asset_check(specs=specs, name=f"gx_{suite.schema}_{suite.table}", description=f"GX suite expectations/{suite.name}.json")
-    def gx_suite_checks(context: AssetCheckExecutionContext, settings: ResourceParam[Settings]):
-        s = settings
-        with warehouse.write_lock(s, context.log.info):
-            with warehouse.connect(s) as con:
-                con.execute(DQ_RESULTS_DDL)
-                previous = _previous_row_count(con, suite)
-            outcomes, docs = run_suite(suite, s.build_db, s.quality_dir, previous)
-            with warehouse.connect(s) as con:
-                con.executemany(
-                    "INSERT INTO audit.dq_results VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?)",
-                    [
-                        [context.run.run_id, suite.name, asset_key.to_user_string(), o.check, o.success,
-                         o.unexpected_count, o.expectation_type,
-                         None if o.observed_value is None else str(o.observed_value),
-                         json.dumps(o.sample, ensure_ascii=False, default=_plain), o.error]
-                        for o in outcomes
-                    ],
-                )
-        failed = [o.check for o in outcomes if not o.success]
-        context.log.info(f"GX {suite.name}: {len(outcomes) - len(failed)} passed, {len(failed)} failed; Data Docs {docs}")
-        for o in outcomes:
-            metadata = {
-                "expectation_type": o.expectation_type,
-                "data_docs": MetadataValue.path(str(docs)),
-            }
-            if o.unexpected_count is not None:
-                metadata["unexpected_count"] = o.unexpected_count
-            if o.observed_value is not None:
-                metadata["observed_value"] = str(o.observed_value)
-            if o.sample:
-                metadata["unexpected_sample"] = MetadataValue.json(json.loads(json.dumps(o.sample, default=_plain)))
-            if o.error:
-                metadata["error"] = o.error
-            yield AssetCheckResult(
-                asset_key=asset_key, check_name=o.check, passed=o.success, severity=severity, metadata=metadata
-            )
-
-    return gx_suite_checks
+def _check_result(suite: Suite, result: SuiteResult, outcome) -> AssetCheckResult:
+    metadata = {"expectation_type": outcome.expectation_type,
+                "checked_at": MetadataValue.text(result.checked_at.isoformat(sep=" ", timespec="seconds"))}
+    if result.table_version is not None:
+        metadata["table_version"] = MetadataValue.text(result.table_version)
+    if result.data_docs:
+        metadata["data_docs"] = MetadataValue.path(result.data_docs)
+    if outcome.unexpected_count is not None:
+        metadata["unexpected_count"] = outcome.unexpected_count
+    if outcome.observed_value is not None:
+        metadata["observed_value"] = str(outcome.observed_value)
+    if outcome.sample:
+        metadata["unexpected_sample"] = MetadataValue.json(json.loads(json.dumps(outcome.sample, default=plain)))
+    if outcome.error:
+        metadata["error"] = outcome.error
+    description = None
+    if result.carried_over:
+        metadata["carried_over_from_run"] = MetadataValue.text(result.validated_in)
+        description = (f"data unchanged since run {result.validated_in} (table version {result.table_version}, "
+                       f"checked {result.checked_at:%Y-%m-%d %H:%M:%S}): its result carried over, not validated again")
+    return AssetCheckResult(
+        asset_key=_asset_key(suite), check_name=outcome.check, passed=outcome.success,
+        severity=AssetCheckSeverity.ERROR if suite.blocking else AssetCheckSeverity.WARN,
+        metadata=metadata, description=description,
+    )
 
 
-gx_checks = [_build_suite_checks(suite) for suite in load_suites()]
+def build_layer_checks(name: str, suites: list[Suite]) -> AssetChecksDefinition:
+    """One step that checks every suite of `suites` (one layer), yielding each expectation as its own check."""
+    specs = [_spec(suite, e) for suite in suites for e in suite.expectations]
+
+    @multi_asset_check(specs=specs, name=f"gx_{name}", can_subset=True,
+                       description=f"GX suites expectations/{name}.*.json, one GX context for the layer")
+    def gx_layer_checks(context: AssetCheckExecutionContext, settings: ResourceParam[Settings]):
+        selected = {(key.asset_key, key.name) for key in context.selected_asset_check_keys}
+        todo = [s for s in suites if any((_asset_key(s), check) in selected for check in s.check_names)]
+        for result, suite in zip(layer.check_layer(settings, todo, context.run.run_id, context.log.info), todo):
+            for outcome in result.outcomes:
+                if (_asset_key(suite), outcome.check) in selected:
+                    yield _check_result(suite, result, outcome)
+
+    return gx_layer_checks
+
+
+def _layers() -> list[AssetChecksDefinition]:
+    suites = load_suites()
+    return [build_layer_checks(name, [s for s in suites if s.schema == name]) for name in LAYERS]
+
+
+gx_checks = _layers()
