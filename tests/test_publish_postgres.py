@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from orchestration.publish import postgres
 from orchestration.publish.postgres import swap
-from orchestration.publish.release import Release, _write_release_info, current_release, write_catalog
+from orchestration.publish.release import Release, _write_release_info, current_release, switch_current, write_catalog
 from orchestration.settings import REPO_ROOT, Settings
 from tests.serving_helpers import ANALYST_PASSWORD, env_for, free_port, require_command, start_serve, stop_serve
 
@@ -226,6 +226,26 @@ def test_an_older_release_never_replaces_a_newer_one(endpoint):
     assert (synced["status"], synced["release_id"]) == ("loaded", endpoint.release_id)
     assert endpoint.served() == endpoint.release_id
     assert postgres.serve_current(endpoint.settings)["status"] == "unchanged"
+
+
+def test_a_rollback_brings_the_running_endpoint_back_to_the_release_before(endpoint):
+    serving = endpoint.settings.serving_dir
+    newer_id = "29991231T000000000000Z-rollbk01"
+    newer = serving / "releases" / newer_id
+    shutil.copytree(clone_release(endpoint, newer_id), newer)
+    switch_current(serving, Release(newer_id, newer, endpoint.tables))  # a night that published
+    assert postgres.publish(endpoint.settings, newer)["status"] == "loaded"
+    try:
+        done = subprocess.run([sys.executable, "-m", "orchestration.cli", "rollback"], cwd=REPO_ROOT,
+                              env=env_for(endpoint.settings), capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert f"postgres endpoint: release {endpoint.release_id} loaded" in done.stdout
+        assert endpoint.served() == endpoint.release_id
+    finally:
+        if os.readlink(serving / "current") != os.path.join("releases", endpoint.release_id):
+            switch_current(serving, Release(endpoint.release_id, endpoint.folder, endpoint.tables))
+            restore(endpoint)
+        shutil.rmtree(newer)
 
 
 def test_a_session_sitting_on_the_marts_cannot_block_the_swap(endpoint, monkeypatch):

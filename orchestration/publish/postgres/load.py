@@ -65,9 +65,7 @@ def _copy_table(cur: psycopg.Cursor, schema: str, table: str, parquet: Path) -> 
     names = sql.SQL(", ").join(sql.Identifier(field.name) for field in arrow_schema)
     options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")  # NULL unquoted, '' quoted
     rows = 0
-    # FREEZE: the table was created in this transaction, so its rows can be written frozen and
-    # the first readers need not set hint bits on every page (which dirties them for a checkpoint).
-    with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, FREEZE)").format(target, names)) as copy:
+    with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(target, names)) as copy:
         for batch in reader.iter_batches(batch_size=COPY_BATCH_ROWS):
             buffer = io.BytesIO()
             pa_csv.write_csv(csv_ready(batch), buffer, options)

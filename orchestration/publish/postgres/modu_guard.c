@@ -56,11 +56,12 @@ static GucIntCheckHook prev_check_statement_timeout = NULL;
 static GucIntCheckHook prev_check_idle_in_transaction = NULL;
 
 /*
- * The stack grows on demand and counts against RLIMIT_AS. Grow it now to the depth
- * PostgreSQL allows (max_stack_depth, plus a margin for the frames beyond its checks) and
- * give the pages back, keeping the mapping: a session that reaches its cap then fails an
- * allocation (an ERROR, for that query) and never a stack growth (a crash, which would
- * restart the server under every other session).
+ * The stack grows on demand and counts against RLIMIT_AS. Grow its mapping now to the
+ * depth PostgreSQL allows (max_stack_depth, plus a margin for the frames beyond its
+ * checks): a session that reaches its cap then fails an allocation (an ERROR, for that
+ * query) and never a stack growth (a crash, which would restart the server under every
+ * other session). Touching the lowest byte grows the mapping; pages a compiler's stack
+ * probes may have touched on the way are given back (the mapping stays).
  */
 static void pg_noinline
 reserve_stack(void)
@@ -71,8 +72,7 @@ reserve_stack(void)
 	uintptr_t	start;
 	uintptr_t	end;
 
-	for (size_t i = 0; i < size; i += page)
-		area[i] = 0;
+	area[0] = 0;
 	start = ((uintptr_t) area + page - 1) & ~((uintptr_t) page - 1);
 	end = ((uintptr_t) area + size) & ~((uintptr_t) page - 1);
 	if (end > start)
