@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import stat
+
 import psycopg
 from psycopg import sql
 
