@@ -98,7 +98,10 @@ def docs() -> int:
 def serve() -> int:
     from orchestration.publish import postgres
 
-    return postgres.serve(settings_module.load(), log=lambda message: print(message, flush=True))
+    # A supervisor reading a pipe or a log file sees each line (the URL above all) while the
+    # server runs, not when the buffer fills.
+    sys.stdout.reconfigure(line_buffering=True)
+    return postgres.serve(settings_module.load(), log=print)
 
 
 def releases() -> int:
@@ -127,14 +130,16 @@ def rollback(to: str | None = None) -> int:
         return 1
     print(f"rollback: served release {before or '(none)'} -> {now.release_id}")
     print(f"  serving/current -> {now.folder}; catalog {s.catalog_db} rewritten")
-    try:  # the Postgres endpoint of `make serve`, if it runs, serves the same release
-        from orchestration.publish import postgres
+    from orchestration.publish import postgres
 
-        state, reason = postgres.running_server(s)
-        if state is not None:
-            postgres.load_release(state, now.folder, force=True, log=print)
-    except Exception as err:  # noqa: BLE001 - the files and the catalog are rolled back either way
-        print(f"  postgres endpoint not rolled back: {err!r} (restart `make serve`)")
+    # the Postgres endpoint of `make serve`, if it runs, serves what serving/current now names
+    pg = postgres.serve_current(s)
+    if pg["status"] in ("loaded", "unchanged"):
+        print(f"  postgres endpoint: release {pg['release_id']} {pg['status']}")
+    elif pg["status"] == "skipped":
+        print(f"  postgres endpoint: {pg['reason']}")
+    else:  # the files and the catalog are rolled back either way
+        print(f"  postgres endpoint not rolled back: {pg['error']} (restart `make serve`)")
     print("  the next refresh publishes anew: stop nightly_refresh_schedule and raw_drop_sensor in the UI "
           "to keep this release served (docs/operations.md)")
     return 0

@@ -47,6 +47,14 @@ class Settings:
     duckdb_memory_limit: str = "700MB"  # MODU_DUCKDB_MEMORY_LIMIT
     duckdb_threads: int = field(default_factory=lambda: os.cpu_count() or 2)  # MODU_DUCKDB_THREADS
     dbt_threads: int = 4  # dbt models and tests run at once on DuckDB (MODU_DBT_THREADS)
+    # --- The Postgres endpoint of `make serve`: what every analyst session is held to ---------
+    # (enforced by the server itself, see orchestration/publish/postgres/guard.py and
+    # docs/bi-tools.md; the admin that loads releases is exempt)
+    pg_statement_timeout_seconds: float = 300.0  # longest statement; SET cannot raise it (MODU_PG_STATEMENT_TIMEOUT_SECONDS)
+    pg_memory_limit_mb: int = 256  # memory a session may add beyond its size at login (MODU_PG_MEMORY_LIMIT_MB)
+    pg_temp_file_limit_mb: int = 1024  # temporary files of one session's spilling sorts and hashes (MODU_PG_TEMP_FILE_LIMIT_MB)
+    pg_connections_per_role: int = 10  # connections each analyst role may hold at once (MODU_PG_CONNECTIONS_PER_ROLE)
+    pg_analysts_file: Path | None = None  # named analysts {"name": "password", ...}, mode 0600 (MODU_PG_ANALYSTS_FILE)
 
     @property
     def build_dir(self) -> Path:
@@ -208,6 +216,13 @@ def load() -> Settings:
         dbt_threads=int(os.environ.get("MODU_DBT_THREADS") or 4),
         ui_port=int(os.environ.get("MODU_UI_PORT") or 3000),
         ui_url=(os.environ.get("MODU_UI_URL") or f"http://127.0.0.1:{os.environ.get('MODU_UI_PORT') or '3000'}").rstrip("/"),
+        # --- The Postgres endpoint of `make serve`: what every analyst session is held to ---
+        pg_statement_timeout_seconds=float(os.environ.get("MODU_PG_STATEMENT_TIMEOUT_SECONDS") or 300),
+        pg_memory_limit_mb=int(os.environ.get("MODU_PG_MEMORY_LIMIT_MB") or 256),
+        pg_temp_file_limit_mb=int(os.environ.get("MODU_PG_TEMP_FILE_LIMIT_MB") or 1024),
+        pg_connections_per_role=int(os.environ.get("MODU_PG_CONNECTIONS_PER_ROLE") or 10),
+        pg_analysts_file=(Path(os.environ["MODU_PG_ANALYSTS_FILE"]).resolve()
+                          if os.environ.get("MODU_PG_ANALYSTS_FILE") else None),
     )
 
 

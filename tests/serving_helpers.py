@@ -44,6 +44,7 @@ SELECT (SELECT max(release_id) FROM marts.release_info) AS release_id,
 
 
 def free_port() -> int:
+    """A port free on 127.0.0.1 now (the one copy the tests use)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -66,12 +67,19 @@ def require_command(command: str, debian_package: str) -> str:
 
 
 def env_for(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment under which a child process loads exactly `settings` (Postgres limits included)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODU_PG_")}
     return {
-        **os.environ,
+        **env,
         "MODU_RAW_DIR": str(settings.raw_dir),
         "MODU_WAREHOUSE_DIR": str(settings.warehouse_dir),
         "MODU_KEEP_RELEASES": str(settings.keep_releases),
         "MODU_ANALYST_PASSWORD": ANALYST_PASSWORD,
+        "MODU_PG_STATEMENT_TIMEOUT_SECONDS": str(settings.pg_statement_timeout_seconds),
+        "MODU_PG_MEMORY_LIMIT_MB": str(settings.pg_memory_limit_mb),
+        "MODU_PG_TEMP_FILE_LIMIT_MB": str(settings.pg_temp_file_limit_mb),
+        "MODU_PG_CONNECTIONS_PER_ROLE": str(settings.pg_connections_per_role),
+        **({"MODU_PG_ANALYSTS_FILE": str(settings.pg_analysts_file)} if settings.pg_analysts_file else {}),
         "PYTHONDONTWRITEBYTECODE": "1",
         **extra,
     }

@@ -1,15 +1,20 @@
 """The Postgres endpoint: a real PostgreSQL 18 started by `serve`, read by real clients.
 
-One server serves a copy of the sample's release for the whole module. Tests that load
-other releases into it put the sample's release back (load with force) before they end.
+One server serves a copy of the sample's release for the whole module, with small limits
+(LIMITS) so that the tests reach them quickly, and two named analysts besides `analyst`.
+Tests that load other releases into it put the sample's release back (load with force)
+before they end.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import select
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -24,9 +29,15 @@ import pytest
 import sqlalchemy as sa
 
 from orchestration.publish import postgres
-from orchestration.publish.release import Release, _write_release_info, current_release, write_catalog
+from orchestration.publish.postgres import swap
+from orchestration.publish.release import Release, _write_release_info, current_release, switch_current, write_catalog
 from orchestration.settings import REPO_ROOT, Settings
-from tests.serving_helpers import ANALYST_PASSWORD, free_port, require_command, start_serve, stop_serve
+from tests.serving_helpers import ANALYST_PASSWORD, env_for, free_port, require_command, start_serve, stop_serve
+
+# Small enough to reach in a test, large enough for every ordinary query of the module.
+LIMITS = dict(pg_statement_timeout_seconds=3.0, pg_memory_limit_mb=128, pg_temp_file_limit_mb=64,
+              pg_connections_per_role=3)
+NAMED = {"alice": "alice-secret-for-tests", "bob": "bob's \"secret\" for tests"}
 
 
 @dataclass
@@ -39,8 +50,9 @@ class Endpoint:
     serve_log: Path
     base: Path
 
-    def analyst(self, **kwargs) -> psycopg.Connection:
-        return psycopg.connect(self.state.conninfo(user="analyst", password=ANALYST_PASSWORD), **kwargs)
+    def analyst(self, user: str = "analyst", **kwargs) -> psycopg.Connection:
+        password = ANALYST_PASSWORD if user == "analyst" else NAMED[user]
+        return psycopg.connect(self.state.conninfo(user=user, password=password), **kwargs)
 
     def admin(self, **kwargs) -> psycopg.Connection:
         return psycopg.connect(self.state.conninfo(), **kwargs)
@@ -59,7 +71,11 @@ def endpoint(sample_refresh, tmp_path_factory):
     folder = serving / "releases" / release["release_id"]
     shutil.copytree(sample.serving_dir / "releases" / release["release_id"], folder)
     os.symlink(Path("releases") / release["release_id"], serving / "current")
-    settings = Settings(raw_dir=base / "raw", warehouse_dir=base / "warehouse", keep_releases=5)
+    analysts_file = base / "analysts.json"
+    analysts_file.write_text(json.dumps(NAMED), encoding="utf-8")
+    analysts_file.chmod(0o600)
+    settings = Settings(raw_dir=base / "raw", warehouse_dir=base / "warehouse", keep_releases=5,
+                        pg_analysts_file=analysts_file, **LIMITS)
     write_catalog(serving, Release(release["release_id"], folder, release["tables"]), settings.catalog_db)
     proc = start_serve(settings, free_port(), base / "serve.log")
     try:
@@ -206,14 +222,34 @@ def test_an_older_release_never_replaces_a_newer_one(endpoint):
     assert endpoint.served() == "29991231T000000000000Z-newer001"
     # serving/current still names the sample's release: following it (what `serve` does when it
     # starts, and what a rollback wants) may go back to an older release
-    synced = postgres.sync_current(endpoint.settings)
+    synced = postgres.serve_current(endpoint.settings)
     assert (synced["status"], synced["release_id"]) == ("loaded", endpoint.release_id)
     assert endpoint.served() == endpoint.release_id
-    assert postgres.sync_current(endpoint.settings)["status"] == "unchanged"
+    assert postgres.serve_current(endpoint.settings)["status"] == "unchanged"
+
+
+def test_a_rollback_brings_the_running_endpoint_back_to_the_release_before(endpoint):
+    serving = endpoint.settings.serving_dir
+    newer_id = "29991231T000000000000Z-rollbk01"
+    newer = serving / "releases" / newer_id
+    shutil.copytree(clone_release(endpoint, newer_id), newer)
+    switch_current(serving, Release(newer_id, newer, endpoint.tables))  # a night that published
+    assert postgres.publish(endpoint.settings, newer)["status"] == "loaded"
+    try:
+        done = subprocess.run([sys.executable, "-m", "orchestration.cli", "rollback"], cwd=REPO_ROOT,
+                              env=env_for(endpoint.settings), capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert f"postgres endpoint: release {endpoint.release_id} loaded" in done.stdout
+        assert endpoint.served() == endpoint.release_id
+    finally:
+        if os.readlink(serving / "current") != os.path.join("releases", endpoint.release_id):
+            switch_current(serving, Release(endpoint.release_id, endpoint.folder, endpoint.tables))
+            restore(endpoint)
+        shutil.rmtree(newer)
 
 
 def test_a_session_sitting_on_the_marts_cannot_block_the_swap(endpoint, monkeypatch):
-    monkeypatch.setattr(postgres, "LOCK_WAIT_SECONDS", 1.0)
+    monkeypatch.setattr(swap, "LOCK_WAIT_SECONDS", 1.0)
     newer = clone_release(endpoint, "29991231T000000000000Z-newer002")
     idle = endpoint.analyst()  # a BI tool that opened a transaction and went to lunch
     idle.execute("SELECT count(*) FROM marts.policy_timeline").fetchone()
@@ -318,3 +354,276 @@ def test_serve_refuses_to_start_without_the_analyst_password(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "MODU_ANALYST_PASSWORD" in done.stdout
     assert not (tmp_path / "warehouse").exists()
+
+
+# --- many analysts: what the server itself enforces ----------------------------------------------
+
+
+def psql(endpoint: Endpoint, user: str, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess:
+    """psql as an analyst would run it: the URI `serve` prints, the password in PGPASSWORD."""
+    client = require_command("psql", "postgresql-client")
+    password = ANALYST_PASSWORD if user == "analyst" else NAMED[user]
+    return subprocess.run(
+        [client, "-X", "-At", "-v", "ON_ERROR_STOP=1", endpoint.state.uri(user), *args],
+        env={**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "10", **env},
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def reads_the_marts(endpoint: Endpoint, con: psycopg.Connection) -> None:
+    (published,), = con.execute("SELECT ai_enterprise_count_published FROM marts.city_indicators "
+                                "WHERE region_code = '440300' AND year = 2023").fetchall()
+    assert published == 63_800
+    assert con.execute("SELECT count(*) FROM marts.dim_region").fetchone()[0] == endpoint.tables["marts.dim_region"]
+
+
+def test_one_analyst_cannot_lock_out_slow_down_or_reconfigure_another(endpoint):
+    """alice tries everything; bob, connected before and connecting after, still reads, and the
+    server (never restarted) stopped what she ran away with."""
+    with endpoint.admin() as con:
+        started = con.execute("SELECT pg_postmaster_start_time()").fetchone()[0]
+    bob = endpoint.analyst("bob", autocommit=True)  # connected all along: a server restart would cut him off
+    alice = endpoint.analyst("alice", autocommit=True)
+    try:
+        bob_pid = bob.execute("SELECT pg_backend_pid()").fetchone()[0]
+        alice.execute("SET default_transaction_read_only = off")
+        # passwords, role attributes and role settings: hers, bob's, the shared role's
+        for statement in ["ALTER ROLE alice PASSWORD 'mine-now'", "ALTER ROLE alice PASSWORD NULL",
+                          "ALTER ROLE bob PASSWORD 'mine-now'", "ALTER ROLE analyst PASSWORD 'mine-now'",
+                          "ALTER ROLE alice CONNECTION LIMIT -1", "ALTER ROLE alice VALID UNTIL '2000-01-01'",
+                          "ALTER ROLE alice SET statement_timeout = 0", "ALTER ROLE alice SET work_mem = '8GB'",
+                          "ALTER ROLE alice IN DATABASE modu SET search_path = nowhere", "ALTER ROLE alice RESET ALL",
+                          "ALTER ROLE analyst SET default_transaction_read_only = off",
+                          "DO $$ BEGIN EXECUTE 'ALTER ROLE alice PASSWORD ''x'''; END $$",
+                          "ALTER DATABASE modu SET statement_timeout = 0", "ALTER SYSTEM SET statement_timeout = 0",
+                          # disk that no table privilege guards, and the loaders' lock
+                          "SELECT lo_from_bytea(0, 'x')", "SELECT lo_create(0)", "SELECT pg_notify('c', 'x')",
+                          "NOTIFY c", f"SELECT pg_terminate_backend({bob_pid})", f"SELECT pg_cancel_backend({bob_pid})"]:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                alice.execute(statement)
+        with alice.transaction(), pytest.raises(psycopg.errors.InsufficientPrivilege):
+            alice.execute("LOCK TABLE modu_private.loader_lock")
+        # the same with psql, the shared role's password
+        denied = psql(endpoint, "analyst", "-c", "SET default_transaction_read_only = off",
+                      "-c", "ALTER ROLE analyst PASSWORD 'mine-now'")
+        assert denied.returncode != 0 and "roles and their settings are managed by modu" in denied.stderr
+        # limits: SET, set_config() and the connection's options cannot go past the caps; lower is fine
+        alice.execute("SET statement_timeout = 0")
+        assert alice.execute("SHOW statement_timeout").fetchone()[0] == "3s"
+        assert alice.execute("SELECT set_config('statement_timeout', '86400000', false)").fetchone()[0] == "3s"
+        alice.execute("SET idle_in_transaction_session_timeout = 0")
+        assert alice.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "5min"
+        alice.execute("SET statement_timeout = '1s'")
+        assert alice.execute("SHOW statement_timeout").fetchone()[0] == "1s"
+        alice.execute("RESET statement_timeout")
+        for statement in ["SET temp_file_limit = -1", "SET modu_guard.memory_limit = '64GB'"]:
+            with pytest.raises((psycopg.errors.InsufficientPrivilege, psycopg.errors.CantChangeRuntimeParam)):
+                alice.execute(statement)
+        # runaway queries, asked for with no timeout: psql with PGOPTIONS, and a loop in plpgsql
+        t0 = time.monotonic()
+        runaway = psql(endpoint, "alice", "-c", "SHOW statement_timeout", "-c", "SELECT pg_sleep(600)",
+                       PGOPTIONS="-c statement_timeout=0")
+        assert runaway.returncode != 0 and runaway.stdout.split() == ["3s"], runaway
+        assert "canceling statement due to statement timeout" in runaway.stderr
+        assert 3 <= time.monotonic() - t0 < 30
+        alice.execute("SELECT set_config('statement_timeout', '0', false)")
+        with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):
+            alice.execute("DO $$ BEGIN LOOP END LOOP; END $$")
+        # a huge sort and a huge hash with all the work_mem she wants: her query fails, nothing else
+        alice.execute("SET work_mem = '8GB'")
+        with pytest.raises(psycopg.errors.OutOfMemory):
+            alice.execute("SELECT count(*) FROM (SELECT g, count(*) FROM "
+                          "(SELECT generate_series(1, 30000000) g) t GROUP BY g) s")
+        with pytest.raises(psycopg.errors.OutOfMemory):
+            alice.execute("SELECT count(*) FROM (SELECT generate_series(1, 30000000) g ORDER BY 1 DESC OFFSET 0) s")
+        with pytest.raises(psycopg.errors.OutOfMemory):
+            alice.execute("SELECT length(repeat('x', 400000000))")
+        alice.execute("RESET work_mem")  # then the sort spills to disk, up to temp_file_limit
+        with pytest.raises(psycopg.errors.ConfigurationLimitExceeded, match="temp_file_limit"):
+            alice.execute("SELECT count(*) FROM (SELECT generate_series(1, 30000000) g ORDER BY 1 DESC OFFSET 0) s")
+        assert alice.execute("SELECT 1").fetchone() == (1,)  # her session goes on
+        # failing on purpose, with long statements: the server's log does not grow with them
+        logged = Path(endpoint.state.log_file).stat().st_size
+        for _ in range(5):
+            with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+                alice.execute("SELECT %s::int", ["x" * 1_000_000])
+            with pytest.raises(psycopg.errors.SyntaxError):
+                alice.execute("SELECT 'x" + "y" * 1_000_000 + "' FROM")
+        assert Path(endpoint.state.log_file).stat().st_size - logged < 10_000
+        # connections: hers run out at her limit, bob's and the shared role's do not
+        extra = [endpoint.analyst("alice") for _ in range(LIMITS["pg_connections_per_role"] - 1)]
+        try:
+            with pytest.raises(psycopg.OperationalError, match='too many connections for role "alice"'):
+                endpoint.analyst("alice")
+            with endpoint.analyst("bob") as late_bob, endpoint.analyst() as shared:
+                reads_the_marts(endpoint, late_bob)
+                reads_the_marts(endpoint, shared)
+        finally:
+            for con in extra:
+                con.close()
+        # a publish still goes through while she holds the lock the loaders used to take
+        alice.execute("SELECT pg_advisory_lock(%s)", [0x6D6F6475])
+        newer = clone_release(endpoint, "29991231T000000000000Z-guard001")
+        assert postgres.load_release(endpoint.state, newer).status == "loaded"
+        assert bob.execute("SELECT release_id FROM marts.release_info").fetchone()[0] == newer.name
+    finally:
+        alice.close()
+    restore(endpoint)
+    reads_the_marts(endpoint, bob)
+    bob.close()
+    for user in ("alice", "bob", "analyst"):  # every password is the one the operator gave
+        with endpoint.analyst(user) as con:
+            assert con.execute("SELECT current_user").fetchone()[0] == user
+    with endpoint.admin() as con:
+        assert con.execute("SELECT pg_postmaster_start_time()").fetchone()[0] == started
+        settings = con.execute("SELECT r.rolname, s.setdatabase, s.setconfig FROM pg_db_role_setting s "
+                               "JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname IN ('alice', 'bob') "
+                               "ORDER BY 1").fetchall()
+        objects = con.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone()[0]
+    as_serve_set_them = ["default_transaction_read_only=on", "log_min_messages=fatal", "log_min_error_statement=panic"]
+    assert settings == [("alice", 0, as_serve_set_them), ("bob", 0, as_serve_set_them)] and objects == 0
+
+
+def test_every_analyst_role_is_held_to_the_limits_set_for_serve(endpoint):
+    with endpoint.admin() as con:
+        roles = dict(con.execute(
+            "SELECT r.rolname, r.rolconnlimit FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid "
+            "JOIN pg_roles g ON g.oid = m.roleid WHERE g.rolname = 'modu_readers'").fetchall())
+        assert con.execute("SHOW max_connections").fetchone()[0] == str(3 * 3 + 10)
+        assert con.execute("SHOW statement_timeout").fetchone()[0] == "0"  # the admin loads without limits
+    assert roles == {"analyst": 3, "alice": 3, "bob": 3}
+    with endpoint.analyst("bob") as con:
+        shown = {name: con.execute(f"SHOW {name}").fetchone()[0] for name in (
+            "statement_timeout", "idle_in_transaction_session_timeout", "temp_file_limit", "modu_guard.memory_limit",
+            "default_transaction_read_only", "log_min_messages", "log_min_error_statement")}
+        pid = con.execute("SELECT pg_backend_pid()").fetchone()[0]
+        limits = (Path("/proc") / str(pid) / "limits").read_text()
+        size_kb = next(int(line.split()[1]) for line in (Path("/proc") / str(pid) / "status").read_text().splitlines()
+                       if line.startswith("VmSize:"))
+    assert shown == {"statement_timeout": "3s", "idle_in_transaction_session_timeout": "5min",
+                     "temp_file_limit": "64MB", "modu_guard.memory_limit": "128MB", "default_transaction_read_only": "on",
+                     "log_min_messages": "fatal", "log_min_error_statement": "panic"}
+    address_space = next(line.split()[4] for line in limits.splitlines() if line.startswith("Max address space"))
+    # the cap is the session's size when it authenticated plus 128 MB; it has grown a little since
+    at_login = int(address_space) - 128 * 1024 * 1024
+    assert 0 <= size_kb * 1024 - at_login < 32 * 1024 * 1024
+
+
+def test_serve_prints_uris_that_psql_and_sqlalchemy_take_as_printed(tmp_path):
+    """Port 0: the real port is printed, line by line, to a pipe read while the server runs;
+    a second serve of the same warehouse says why in one line and exits non-zero."""
+    settings = Settings(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse", keep_releases=5)
+    env = {k: v for k, v in env_for(settings, MODU_PG_PORT="0").items() if k != "PYTHONUNBUFFERED"}
+    proc = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "serve"], cwd=REPO_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    said = b""
+    try:  # read what has reached the pipe, unbuffered: a block-buffered serve would show nothing yet
+        deadline = time.monotonic() + 60
+        while b"state for the publish step" not in said:
+            assert time.monotonic() < deadline and proc.poll() is None, said
+            if select.select([proc.stdout], [], [], 1)[0]:
+                said += os.read(proc.stdout.fileno(), 65536)
+        lines = said.decode().splitlines()
+        uri = re.search(r"(postgresql://\S+)", next(line for line in lines if "analysts connect to" in line)).group(1)
+        url = re.search(r"(postgresql\+psycopg://\S+)", said.decode()).group(1)
+        port = postgres.read_state(settings).port
+        assert port != 0 and uri == f"postgresql://analyst@127.0.0.1:{port}/modu"
+        client = require_command("psql", "postgresql-client")
+        asked = subprocess.run([client, "-X", "-At", uri, "-c", "SELECT current_user, inet_server_port()"],
+                               env={**os.environ, "PGPASSWORD": ANALYST_PASSWORD}, capture_output=True, text=True,
+                               timeout=60, check=True)
+        assert asked.stdout.strip() == f"analyst|{port}"
+        engine = sa.create_engine(url, connect_args={"password": ANALYST_PASSWORD})
+        try:
+            with engine.connect() as con:
+                assert con.execute(sa.text("SELECT current_database()")).scalar() == "modu"
+        finally:
+            engine.dispose()
+        second = subprocess.run([sys.executable, "-m", "orchestration.cli", "serve"], cwd=REPO_ROOT, env=env,
+                                capture_output=True, text=True, timeout=120)
+        refused = (second.stdout + second.stderr).strip()
+        assert second.returncode == 1 and "Traceback" not in refused and len(refused.splitlines()) == 1
+        assert refused == (f"serve: another `make serve` (pid {proc.pid}) already serves {settings.warehouse_dir}; "
+                        "stop it first (Ctrl-C or kill -TERM)")
+        assert postgres.running_server(settings)[0] is not None  # the first one serves on
+    finally:
+        assert stop_serve(proc) == 0
+    assert "stopping PostgreSQL" in proc.stdout.read().decode()
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # a fixed port that something else holds
+        port = taken.getsockname()[1]
+        env["MODU_PG_PORT"] = str(port)
+        refused = subprocess.run([sys.executable, "-m", "orchestration.cli", "serve"], cwd=REPO_ROOT, env=env,
+                                 capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and refused.stderr == "" and len(refused.stdout.splitlines()) == 1
+    assert refused.stdout.startswith(f"serve: port {port} on 127.0.0.1 is taken: set MODU_PG_PORT to a free port")
+    assert not settings.postgres_state.exists()
+
+
+def test_serve_refuses_an_analysts_file_that_others_can_read(tmp_path):
+    readable = tmp_path / "analysts.json"
+    readable.write_text(json.dumps({"carol": "x"}), encoding="utf-8")
+    readable.chmod(0o644)
+    settings = Settings(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse", keep_releases=5,
+                        pg_analysts_file=readable)
+    done = subprocess.run([sys.executable, "-m", "orchestration.cli", "serve"], cwd=REPO_ROOT, env=env_for(settings),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr == ""
+    assert done.stdout == f"serve: {readable} holds passwords but others may read it (mode 644): chmod 600 {readable}\n"
+    assert not (settings.postgres_dir / "data").exists()
+
+
+# --- descriptions travel with the data -------------------------------------------------------------
+
+
+def test_descriptions_of_a_release_reach_the_catalog_that_tools_read(endpoint):
+    described = clone_release(endpoint, "29991231T000000000000Z-describe1")
+    (described / "descriptions.json").write_text(json.dumps({
+        "marts.city_indicators": {
+            "description": "One row per city and year: the race's indicators; it's \"published\" figures first.",
+            "columns": {"region_code": "Six-digit administrative code (行政区划代码)", "year": "Calendar year",
+                        "no_such_column": "described, not published"},
+        },
+        "audit.rejected_rows": {"description": "Rows the ingest refused, with the reason", "columns": {}},
+        "marts.no_such_table": {"description": "described, not published"},
+        "staging.stg_policies": {"description": "not a served schema"},
+    }, ensure_ascii=False), encoding="utf-8")
+    messages: list[str] = []
+    result = postgres.load_release(endpoint.state, described, log=messages.append)
+    try:
+        assert result.status == "loaded" and result.described == 4
+        assert any("skipped: marts.city_indicators.no_such_column, marts.no_such_table, staging.stg_policies" in m
+                   for m in messages), messages
+        with endpoint.analyst("bob") as con:
+            table = con.execute("SELECT obj_description('marts.city_indicators'::regclass, 'pg_class')").fetchone()[0]
+            columns = dict(con.execute(
+                "SELECT a.attname, col_description(a.attrelid, a.attnum) FROM pg_attribute a "
+                "WHERE a.attrelid = 'marts.city_indicators'::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+            ).fetchall())
+            audit = con.execute("SELECT obj_description('audit.rejected_rows'::regclass, 'pg_class')").fetchone()[0]
+        assert table == "One row per city and year: the race's indicators; it's \"published\" figures first."
+        assert columns["region_code"] == "Six-digit administrative code (行政区划代码)"
+        assert columns["year"] == "Calendar year" and columns["ai_enterprise_count"] is None
+        assert audit == "Rows the ingest refused, with the reason"
+        shown = psql(endpoint, "alice", "-c", r"\d+ marts.city_indicators", "-P", "format=unaligned", "-P", "tuples_only=off")
+        assert shown.returncode == 0, shown.stderr
+        rows = {line.split("|")[0]: line.split("|") for line in shown.stdout.splitlines() if "|" in line}
+        assert rows["region_code"][-1] == "Six-digit administrative code (行政区划代码)"
+        assert rows["year"][-1] == "Calendar year"
+        tables = psql(endpoint, "alice", "-c", r"\dt+ marts.city_indicators", "-P", "format=unaligned")
+        assert tables.stdout.strip().split("|")[-1] == table
+    finally:
+        restore(endpoint)
+    with endpoint.admin() as con:  # the sample's release has no descriptions: none stay behind
+        assert con.execute("SELECT obj_description('marts.city_indicators'::regclass, 'pg_class')").fetchone()[0] is None
+
+
+def test_a_broken_descriptions_file_keeps_the_served_release(endpoint):
+    broken = clone_release(endpoint, "29991231T000000000000Z-describe2")
+    (broken / "descriptions.json").write_text('{"marts.city_indicators": {"description": ', encoding="utf-8")
+    result = postgres.publish(endpoint.settings, broken)
+    assert result["status"] == "failed" and "descriptions.json is not JSON" in result["error"]
+    assert endpoint.served() == endpoint.release_id
+    (broken / "descriptions.json").write_text(json.dumps({"marts.city_indicators": {"columns": ["region_code"]}}))
+    result = postgres.publish(endpoint.settings, broken)
+    assert result["status"] == "failed" and "must map column names to descriptions" in result["error"]
+    assert endpoint.served() == endpoint.release_id
