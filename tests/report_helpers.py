@@ -67,7 +67,12 @@ class Marks(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         self.tags[tag] += 1
-        keys = [f"{tag}.{css}" for css in (attributes.get("class") or "").split()]
+        classes = (attributes.get("class") or "").split()
+        keys = [f"{tag}.{css}" for css in classes]  # each class alone, and all of them: text.value.forecast
+        if len(classes) > 1:
+            keys.append(f"{tag}.{'.'.join(classes)}")
+        if not classes:
+            keys = [tag]
         for key in keys:
             self.found.setdefault(key, []).append(attributes)
         if tag not in ("circle", "rect", "line", "polyline", "meta", "i", "br"):

@@ -55,6 +55,12 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
                        [schema, table]).fetchone()[0] > 0
 
 
+def _column(con: duckdb.DuckDBPyConnection, table: str, column: str, default: str = "NULL") -> str:
+    """The column, or `default` in a release whose mart predates it (columns may be added)."""
+    names = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    return column if column in names else default
+
+
 @dataclass(frozen=True)
 class Region:
     code: str
@@ -156,9 +162,11 @@ def read(con: duckdb.DuckDBPyConnection, release: dict) -> ReleaseData:
             SELECT region_code, indicator, period, published_value, computed_value, status
             FROM marts.figure_reconciliation ORDER BY indicator, period, published_value DESC, region_code""").fetchall()]
     if has_table(con, "marts.policy_timeline"):
-        data.policies = [Policy(*r) for r in con.execute("""
-            SELECT policy_id, region_code, level, published_on, coalesce(published_on_precision, 'day'),
-                   coalesce(doc_type, 'other'), coalesce(title, ''), issuer
+        precision = _column(con, "marts.policy_timeline", "published_on_precision")
+        issuer = _column(con, "marts.policy_timeline", "issuer")
+        data.policies = [Policy(*r) for r in con.execute(f"""
+            SELECT policy_id, region_code, level, published_on, coalesce({precision}, 'day'),
+                   coalesce(doc_type, 'other'), coalesce(title, ''), {issuer}
             FROM marts.policy_timeline WHERE published_on IS NOT NULL ORDER BY published_on, policy_id""").fetchall()]
     if has_table(con, "marts.compute_buildout"):
         data.compute = _compute(con)

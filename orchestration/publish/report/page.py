@@ -184,7 +184,7 @@ Chinese text set in Noto Sans SC (SIL Open Font License 1.1), embedded as a subs
     marks["font_subset_bytes"] = embedded.woff_bytes
     page = f"""<!DOCTYPE html>
 <html lang="zh-Hans"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{e(CSP)}">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="modu-release" content="{e(release_id)}">
 <meta name="modu-marks" content="{e(json.dumps(marks, sort_keys=True))}">
 <title>modu report · {e(release_id)}</title>
