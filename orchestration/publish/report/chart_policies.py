@@ -89,7 +89,7 @@ def draw(data: ReleaseData) -> tuple[str, dict[str, int]]:
         region = data.region(code)
         base = top + heights[code] - 7 - R  # the first row's centre
         marks["policy_lanes"] += 1
-        parts.append(f'<g class="lane" data-region="{e(code)}">'
+        parts.append(f'<g class="region-lane" data-region="{e(code)}">'
                      f'<line class="lane" x1="{LEFT}" x2="{svg.WIDTH - RIGHT}" y1="{top + heights[code]:.1f}" '
                      f'y2="{top + heights[code]:.1f}"/>'
                      f'<text class="label" x="{LEFT - 10}" y="{base - 1:.1f}" text-anchor="end">{e(region.label)}</text>'

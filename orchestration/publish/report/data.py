@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.publish.release import _q
 from orchestration.settings import Settings
 from orchestration.warehouse import duckdb_connect
 
@@ -27,10 +28,6 @@ ENTERPRISE_COUNT = "ai_enterprise_count"
 # against the compute_events seed when the chart is drawn.
 STAGE_COLUMNS = {"announced": "projects_announced", "construction_started": "projects_started"}
 COMPLETED_COLUMN = "projects_completed"
-
-
-def _q(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 @contextmanager
@@ -191,10 +188,10 @@ def _figures(con: duckdb.DuckDBPyConnection) -> tuple[list[Figure], str]:
             FROM marts.published_figures ORDER BY indicator, period, is_forecast, value DESC, region_code""").fetchall()
         return [Figure(*r) for r in rows], "marts.published_figures"
     if has_table(con, "marts.city_indicators"):
-        rows = con.execute(f"""
-            SELECT region_code, '{ENTERPRISE_COUNT}', year, ai_enterprise_count_published, 'count', false, NULL
+        rows = con.execute("""
+            SELECT region_code, ?, year, ai_enterprise_count_published, 'count', false, NULL
             FROM marts.city_indicators WHERE ai_enterprise_count_published IS NOT NULL
-            ORDER BY year, ai_enterprise_count_published DESC, region_code""").fetchall()
+            ORDER BY year, ai_enterprise_count_published DESC, region_code""", [ENTERPRISE_COUNT]).fetchall()
         return [Figure(*r) for r in rows], "marts.city_indicators"
     return [], "nothing"
 
