@@ -60,6 +60,12 @@ releases: $(INSTALLED)
 screenshot: $(MANIFEST)
 	$(BIN)/python scripts/screenshot_asset_graph.py
 
+# docs/img/report.png from the served report (REPORT=<path> for another), in headless Chromium
+# under a fontconfig without CJK fonts, so the picture shows the font the page embeds.
+.PHONY: report-screenshot
+report-screenshot: $(INSTALLED)
+	$(BIN)/python scripts/screenshot_report.py $(if $(REPORT),--report $(REPORT))
+
 # Benchmarks (benchmarks/README.md). `make data SCALE=0.1` writes synthetic raw files into
 # DATA_DIR (never raw/); `make bench SCALE=0.1` runs the refresh against plain dbt and the
 # hand-written limit on that data and writes BENCHMARKS.md.

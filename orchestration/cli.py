@@ -118,9 +118,11 @@ def releases() -> int:
 
 
 def rollback(to: str | None = None) -> int:
-    """Serve the previous release (or `to`): switch serving/current atomically, rewrite the catalog."""
+    """Serve the previous release (or `to`): switch serving/current atomically, rewrite the catalog,
+    redraw serving/report.html from the release now served."""
     from orchestration.publish.release import RollbackError
     from orchestration.publish.release import rollback as roll_back
+    from orchestration.publish.report import write_report
 
     s = settings_module.load()
     try:
@@ -130,6 +132,16 @@ def rollback(to: str | None = None) -> int:
         return 1
     print(f"rollback: served release {before or '(none)'} -> {now.release_id}")
     print(f"  serving/current -> {now.folder}; catalog {s.catalog_db} rewritten")
+    redrawn = True
+    try:
+        write_report(now.folder, s.report_html, s)
+        print(f"  report {s.report_html} redrawn")
+    except Exception as err:  # noqa: BLE001 - the release is rolled back; say the report is not, and hide it
+        # A report left in place would show the withdrawn release as if it were served.
+        s.report_html.unlink(missing_ok=True)
+        print(f"rollback: report {s.report_html} could not be redrawn ({err!r}); removed it so that it does not "
+              f"show the withdrawn release", file=sys.stderr)
+        redrawn = False
     from orchestration.publish import postgres
 
     # the Postgres endpoint of `make serve`, if it runs, serves what serving/current now names
@@ -142,7 +154,7 @@ def rollback(to: str | None = None) -> int:
         print(f"  postgres endpoint not rolled back: {pg['error']} (restart `make serve`)")
     print("  the next refresh publishes anew: stop nightly_refresh_schedule and raw_drop_sensor in the UI "
           "to keep this release served (docs/operations.md)")
-    return 0
+    return 0 if redrawn else 1
 
 
 def main(argv: list[str] | None = None) -> int:

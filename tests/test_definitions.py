@@ -6,7 +6,7 @@ from orchestration.definitions import defs
 from orchestration.ingest.sources import SOURCES
 
 MARTS = ["dim_region", "city_indicators", "policy_timeline", "policy_cadence", "compute_buildout",
-         "modu_index", "figure_reconciliation"]
+         "modu_index", "figure_reconciliation", "published_figures"]
 
 
 def test_definitions_load_with_every_layer():

@@ -19,7 +19,7 @@ def test_refresh_succeeds_and_publishes_every_mart(sample_refresh, marts):
     published = {row[0] for row in marts("SELECT table_schema || '.' || table_name FROM information_schema.tables")}
     assert {"marts.dim_region", "marts.city_indicators", "marts.policy_timeline", "marts.policy_cadence",
             "marts.compute_buildout", "marts.modu_index", "marts.figure_reconciliation",
-            "audit.rejected_rows"} <= published
+            "marts.published_figures", "audit.rejected_rows"} <= published
     assert (settings.serving_dir / "current" / "marts.city_indicators.parquet").exists()
 
 
@@ -31,6 +31,24 @@ def test_published_enterprise_counts_are_the_articles(marts):
         (BEIJING, 2016): 39_800, (SHENZHEN, 2016): 36_100, (SHANGHAI, 2016): 26_500,
         (SHENZHEN, 2023): 63_800, (BEIJING, 2023): 47_800,
     }
+
+
+def test_published_figures_hold_every_figure_of_the_article_forecasts_included(marts):
+    rows = {(r, i, p, f): v for r, i, p, v, f in marts(
+        "SELECT region_code, indicator, period, value, is_forecast FROM marts.published_figures")}
+    assert len(rows) == 16  # raw/README.md: the 16 figures of indicators/article_figures.csv, none reported twice
+    assert rows[(SHENZHEN, "ai_enterprise_count", 2023, False)] == Decimal("63800.00")
+    assert {k: v for k, v in rows.items() if k[3]} == {  # the forecasts and plan targets, as published
+        (NATIONAL, "ai_core_industry_scale_cny", 2025, True): Decimal("400000000000.00"),
+        (NATIONAL, "ai_derived_industry_scale_cny", 2025, True): Decimal("1000000000000.00"),
+        (HEFEI, "target_firms_over_50bn_cny", 2025, True): Decimal("1.00"),
+        (HEFEI, "target_firms_over_10bn_cny", 2025, True): Decimal("2.00"),
+        (HEFEI, "target_incubated_firms", 2025, True): Decimal("500.00"),
+    }
+    # the actual counts are the ones city_indicators publishes (one precedence rule)
+    assert {(r, p): int(v) for (r, i, p, f), v in rows.items() if i == "ai_enterprise_count" and not f} == {
+        (BEIJING, 2016): 39_800, (SHENZHEN, 2016): 36_100, (SHANGHAI, 2016): 26_500,
+        (SHENZHEN, 2023): 63_800, (BEIJING, 2023): 47_800}
 
 
 def test_ai_industry_output_is_in_yuan(marts):

@@ -144,7 +144,7 @@ def test_every_table_has_a_suite_and_every_check_a_unique_name():
     names = {s.name for s in load_suites()}
     assert {"raw.indicators", "raw.enterprises", "raw.policies", "raw.compute", "marts.dim_region",
             "marts.city_indicators", "marts.policy_timeline", "marts.policy_cadence", "marts.compute_buildout",
-            "marts.modu_index", "marts.figure_reconciliation"} == names
+            "marts.modu_index", "marts.figure_reconciliation", "marts.published_figures"} == names
     for suite in load_suites():
         assert len(suite.check_names) == len(set(suite.check_names)), suite.name
         assert suite.blocking == (suite.schema == "marts")

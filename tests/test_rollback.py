@@ -2,6 +2,7 @@
 atomic switch of serving/current and a rewritten catalog; what cannot be done changes nothing."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from orchestration.publish.release import (
     write_catalog,
     write_release,
 )
+from orchestration.publish.report import write_report
 from orchestration.settings import REPO_ROOT, Settings
 
 TABLES = ["marts.policy_timeline", "audit.rejected_rows"]
@@ -29,7 +31,9 @@ def _publish(settings: Settings, rows: int) -> str:
     settings.build_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.build_db))
     con.execute("CREATE SCHEMA IF NOT EXISTS marts; CREATE SCHEMA IF NOT EXISTS audit")
-    con.execute(f"CREATE OR REPLACE TABLE marts.policy_timeline AS SELECT range AS policy_id FROM range({rows})")
+    con.execute("CREATE OR REPLACE TABLE marts.policy_timeline AS SELECT 'p' || range AS policy_id, '000000' AS region_code, "
+                f"'national' AS level, DATE '2020-01-01' + range::INTEGER AS published_on, 'notice' AS doc_type, "
+                f"'通知 ' || range AS title FROM range({rows})")
     con.execute("CREATE OR REPLACE TABLE audit.rejected_rows AS SELECT 'x' AS source WHERE false")
     con.close()
     release = write_release(settings.build_db, settings.serving_dir, new_release_id(f"run{rows:05d}"), TABLES)
@@ -114,8 +118,34 @@ def test_the_rollback_command(three_nights):
     assert done.returncode == 0, done.stderr
     assert f"served release {third} -> {second}" in done.stdout
     assert _served_rows(settings) == 20
+    assert _report(settings) == (second, 20)  # the report shows the release served now, not the withdrawn one
     done = _cli(settings, "rollback", "--to", first)
     assert done.returncode == 0 and _served_rows(settings) == 10
+    assert _report(settings) == (first, 10)
     refused = _cli(settings, "rollback", "--to", "nope")
     assert refused.returncode == 1 and "release nope is not kept" in refused.stderr
-    assert _served_rows(settings) == 10
+    assert _served_rows(settings) == 10 and _report(settings) == (first, 10)
+
+
+def _report(settings: Settings) -> tuple[str, int]:
+    """(release the report names, policy dots it draws)."""
+    page = settings.report_html.read_text(encoding="utf-8")
+    return re.search(r'<meta name="modu-release" content="([^"]+)">', page).group(1), page.count('<g class="policy"')
+
+
+def test_a_rollback_whose_report_cannot_be_drawn_removes_the_stale_report(three_nights):
+    """The release is served either way; a report that still showed the withdrawn one would mislead."""
+    settings, (first, second, third) = three_nights
+    write_report(settings.serving_dir / "current", settings.report_html)
+    assert _report(settings) == (third, 30)
+    # a release whose policy_timeline lacks the contract's columns: the report cannot draw it
+    (settings.serving_dir / "releases" / second / "marts.policy_timeline.parquet").unlink()
+    con = duckdb.connect()
+    target = settings.serving_dir / "releases" / second / "marts.policy_timeline.parquet"
+    con.execute(f"COPY (SELECT range AS policy_id FROM range(20)) TO '{target}' (FORMAT parquet)")
+    con.close()
+    done = _cli(settings, "rollback")
+    assert done.returncode == 1
+    assert f"served release {third} -> {second}" in done.stdout and _served_rows(settings) == 20
+    assert "could not be redrawn" in done.stderr and "does not show the withdrawn release" in done.stderr
+    assert not settings.report_html.exists()
