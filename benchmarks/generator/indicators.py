@@ -99,7 +99,7 @@ def build_rows(plan: Plan, seeds: Seeds, regions: list[GenRegion]) -> Writer:
     cities = [g for g in regions if g.level == "city"]
     order = sorted(cities, key=lambda g: (g.code not in plan.paths, g.code not in BIG_CITIES, _h(seed, int(g.code))))
     for n, g in enumerate(order[: plan.indicator_cities]):
-        forms = g.forms[1:] + g.parent_forms
+        forms = (g.forms[1:] + g.parent_forms) or g.forms
         pop0 = (2_000 + _h(seed, n, 2) % 20_000) * 1_000
         gdp0 = (2_000 + _h(seed, n, 3) % 40_000) * 10**8
         for y in YEARS:

@@ -53,6 +53,21 @@ def _prepare(folder: Path, log) -> Path:
     return folder
 
 
+def _json(expected: dict) -> str:
+    """Indented JSON with one line per region (a diff then shows which region's counts moved)."""
+    head = {k: v for k, v in expected.items() if k != "ai_enterprise_count"}
+    lines = json.dumps(head, ensure_ascii=False, indent=1)[:-2].split("\n")
+    regions = expected["ai_enterprise_count"]
+    lines[-1] += ","
+    lines.append(' "ai_enterprise_count": {')
+    for i, (code, entry) in enumerate(regions.items()):
+        lines.append(f"  {json.dumps(code)}: {json.dumps(entry, ensure_ascii=False)}" + ("," if i < len(regions) - 1 else ""))
+    lines += [" }", "}"]
+    text = "\n".join(lines) + "\n"
+    assert json.loads(text) == expected
+    return text
+
+
 def generate_sample(folder: Path, seed: int = SAMPLE_SEED, threads: int | None = None, log=print) -> dict:
     folder = _prepare(folder, log)
     t0 = time.time()
@@ -98,7 +113,7 @@ def generate_sample(folder: Path, seed: int = SAMPLE_SEED, threads: int | None =
     }
     target = folder / EXPECTED
     tmp_json = folder / (EXPECTED + ".part")
-    tmp_json.write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    tmp_json.write_text(_json(expected), encoding="utf-8")
     tmp_json.replace(target)
     size = (folder / SAMPLE_FILE.name).stat().st_size
     log(f"sample: {rows:,} rows, {distinct:,} USCCs, {size / 1e6:.2f} MB in {folder / SAMPLE_FILE.name}, "
