@@ -3,8 +3,8 @@
 Event spellings come from compute_events.csv. Region forms: a unique form or the name
 written with its parent (深圳市南山区, Guangdong Shenzhen). Every bad project gets one
 extra rejected row (BAD): an event outside the vocabulary, an event_date that is no
-date, a capacity in GPU cards, a shared name with nothing to resolve it, a
-semicolon-separated line.
+date, a capacity in GPU cards, a district name several regions share with nothing to
+resolve it, a semicolon-separated line.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from benchmarks.generator.words import BAD_EVENTS, CAPACITY_P, COMPUTE_KINDS, OP
 SOURCE = "compute"
 FILES = ("synthetic_compute_events.csv", "synthetic_compute_events_zh.csv")
 BAD = {1: ("unknown_event", "event"), 2: ("bad_date", "event_date"), 3: ("bad_capacity", "capacity"),
-       4: ("region_ambiguous", "region"), 5: ("wrong_delimiter", ""), 6: ("region_unknown", "region")}
+       4: ("region_ambiguous", "region"), 5: ("wrong_delimiter", "")}
 COLUMNS = ("project", "region", "event", "event_date", "capacity", "investment", "operator", "source")
 # file 2: Chinese headers (the contract's names) in another order
 ZH_COLUMNS = (("project", "项目名称"), ("region", "地区"), ("event_date", "日期"), ("event", "事件"),
@@ -64,9 +64,9 @@ JOIN pol_slots ps ON ps.lv = e.lv AND ps.k = u(e.pj, 127, {sql_int_list(n_lv[i] 
     con.execute(f"""
 CREATE OR REPLACE VIEW cev_fmt AS
 WITH a AS (
-    SELECT cev.*, rg.code, rg.forms, rg.unk_forms, rg.parent_forms, rg.self_amb, rg.self_amb_cands, rg.city_short,
+    SELECT cev.*, rg.code, rg.forms, rg.parent_forms, rg.amb_forms, rg.amb_cands, rg.city_short,
         pj * 16 + step AS rid,
-        CASE WHEN bad = 4 AND len(rg.self_amb) = 0 THEN 6 ELSE bad END AS kind,
+        bad AS kind,
         CASE WHEN u(pj, 130, 100) < 70 THEN 0 ELSE 1 END AS file_no,
         hash(pj * 16 + step, 131, {plan.seed}) AS sk,
         pick({sql_int_list(CAPACITY_P)}, u(pj, 132, {len(CAPACITY_P)})) AS cap,
@@ -81,9 +81,9 @@ SELECT file_no, sk, rid, kind, code, with_parent,
         || {sql_list(COMPUTE_KINDS)}[1 + (pj // {nb * nb}) % {nk}]
         || ['一期', '二期', '三期'][1 + (pj // {nb * nb * nk}) % 3] || '项目'
         || CASE WHEN pj >= {block} THEN '(' || (pj // {block})::VARCHAR || ')' ELSE '' END AS project,
-    CASE WHEN kind = 4 THEN self_amb[1 + fi % len(self_amb)] WHEN kind = 6 THEN unk_forms[1 + fi % len(unk_forms)]
+    CASE WHEN kind = 4 THEN amb_forms[1 + fi % len(amb_forms)]
          WHEN with_parent THEN parent_forms[1 + fi % len(parent_forms)] ELSE forms[1 + fi % len(forms)] END AS region,
-    CASE WHEN kind = 4 THEN self_amb_cands[1 + fi % len(self_amb_cands)] ELSE '' END AS candidates,
+    CASE WHEN kind = 4 THEN amb_cands[1 + fi % len(amb_cands)] ELSE '' END AS candidates,
     CASE WHEN kind = 1 THEN pick({sql_list(BAD_EVENTS)}, u(rid, 136, {len(BAD_EVENTS)}))
          WHEN step < {n_events} THEN pick({events}[step + 1], u(rid, 137, len({events}[step + 1])))
          ELSE {events}[1][1] END AS event,
@@ -123,7 +123,7 @@ FROM b""")
     field = "CASE kind " + " ".join(f"WHEN {k} THEN {sql_str(f)}" for k, (_, f) in BAD.items()) + " END"
     con.execute(f"""INSERT INTO truth_rejected SELECT '{SOURCE}', {names}[file_no + 1], ln, {reason}, {field},
         CASE kind WHEN 1 THEN event WHEN 2 THEN event_date WHEN 3 THEN capacity WHEN 4 THEN region
-                  WHEN 6 THEN region ELSE '' END, candidates
+                  ELSE '' END, candidates
         FROM cev_pos WHERE kind > 0""")
     con.execute(f"""INSERT INTO truth_region_forms SELECT '{SOURCE}', region, '', code, 'parent_written_with_it',
         count(*) FROM cev_pos WHERE kind = 0 AND with_parent GROUP BY ALL""")

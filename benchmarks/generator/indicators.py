@@ -3,7 +3,7 @@
 Every value is an exact integer chosen first and then spelled (spell()): the
 magnitude word in the value or in the unit cell (`3.98万` + `家`, `3821` + `亿元`,
 `1.5千亿` + `元`), the base unit repeated in both cells (`6.38万家` + `家`), plain
-digits of 15 and more (`121020700000000` + `元`), thousands separators. The truth
+digits, 14 and 15 of them (`121020700000000` + `元`), thousands separators. The truth
 records each kept row's value in base units. Regions: unique forms and names written
 with their parent (`深圳市南山区`, `广东省深圳市`, `Shenzhen Nanshan`). Rejected on
 purpose (BAD): an indicator outside the catalogue, a value that is no number, a value
@@ -19,7 +19,7 @@ from pathlib import Path
 from benchmarks.generator.calibration import FIRST_YEAR, PUBLISHED, YEARS
 from benchmarks.generator.plan import Plan
 from benchmarks.generator.policies import GENERATOR_NOTE
-from benchmarks.generator.registry import BIG_CITIES, GenRegion
+from benchmarks.generator.registry import GenRegion
 from benchmarks.generator.seeds import Seeds
 
 SOURCE = "indicators"
@@ -97,7 +97,7 @@ def build_rows(plan: Plan, seeds: Seeds, regions: list[GenRegion]) -> Writer:
                       str(year), value, unit, "false" if k % 2 == 0 else "否", GENERATOR_NOTE, ""],
               kept=(code, "ai_enterprise_count", year, v, False))
     cities = [g for g in regions if g.level == "city"]
-    order = sorted(cities, key=lambda g: (g.code not in plan.paths, g.code not in BIG_CITIES, _h(seed, int(g.code))))
+    order = sorted(cities, key=lambda g: (g.code not in plan.paths, not g.big, _h(seed, int(g.code))))
     for n, g in enumerate(order[: plan.indicator_cities]):
         forms = (g.forms[1:] + g.parent_forms) or g.forms
         pop0 = (2_000 + _h(seed, n, 2) % 20_000) * 1_000
@@ -126,11 +126,11 @@ def build_rows(plan: Plan, seeds: Seeds, regions: list[GenRegion]) -> Writer:
         _districts(w, plan, seeds, regions, g, n, person_u)
         _bad_rows(w, seed, g, n, by_code, count_u, yuan_u)
     # national GDP in plain digits (14 to 15 of them)
-    national = by_code["000000"]
+    national = next(g for g in regions if g.level == "national")
     for k, y in enumerate(YEARS):
         v = (7_400 + 530 * k + _h(seed, y) % 90) * 10**10 + (_h(seed, y, 9) % 10**6) * 10**4
         w.add(k % 2, [national.forms[1 + k % (len(national.forms) - 1)], "gdp_cny" if k % 2 == 0 else label("gdp_cny"),
-                      str(y), str(v), yuan_u, "", GENERATOR_NOTE, ""], kept=("000000", "gdp_cny", y, v, False))
+                      str(y), str(v), yuan_u, "", GENERATOR_NOTE, ""], kept=(national.code, "gdp_cny", y, v, False))
     return w
 
 

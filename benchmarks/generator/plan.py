@@ -7,14 +7,15 @@ from decimal import Decimal
 
 import datetime as dt
 
-from benchmarks.generator.calibration import EXTRACT_END, PATHS, Cohort, D, Noise, city_cohorts, rnd, scaled, scaled_path
+from benchmarks.generator.calibration import (EXTRACT_END, PATHS, PUBLISHED, Cohort, D, Noise, city_cohorts, rnd,
+                                              scaled, scaled_path)
 
 BASE_REGISTRY_ROWS = 5_000_000
 BASE_POLICIES = 200_000
 BASE_COMPUTE_EVENTS = 20_000
 BASE_INDICATOR_CITIES = 18  # x 8 years x 2 indicators, plus calibration figures and extras
 MAX_SCALE = 15.0  # organisation codes are a bijection of the row id below 1e8
-NATIONAL_CALIBRATED = ("110000", "440300", "310000")  # the article's cities; the rest of the country is bulk
+NATIONAL_CALIBRATED = tuple(dict.fromkeys(code for code, _ in PUBLISHED))  # the article's cities; the rest is bulk
 SAMPLE_END = D(2023, 12, 31)  # the sample is an extract of the article's time: nothing after 2023
 SAMPLE_NOISE = Noise(death_rate=0.012, later_dereg=0.0, dead_by_2016=0.02, same_year=0.003, born_after=0.0,
                      older_ai_record=0.004, ai_then_other=0.002, ai_then_dead=0.001, older_other=0.002,

@@ -31,7 +31,6 @@ FULLWIDTH = str.maketrans("０１２３４５６７８９．，－／：（）�
 EN_SUFFIXES = (" New Area", " District", " County", " City", " Banner", " Area")
 TODAY_EN_SUFFIX = re.compile(r" (District|County|City|Banner|Area)$")  # what today's ingest strips
 PINYIN_SUFFIXES = ("新区", "区", "县", "市")  # suffixes whose pinyin spelling is written (Pudongxinqu)
-NATIONAL = "000000"
 
 
 def region_key(text: str) -> str:
@@ -54,6 +53,7 @@ class RegionIndex:
         self.readings: dict[str, set[str]] = defaultdict(set)  # key -> codes, every reading
         self.today: dict[str, set[str]] = defaultdict(set)  # key -> codes, the readings today's ingest knows
         self.alias_keys: set[str] = set()
+        self.national = next(r.code for r in self.regions.values() if r.level == "national")
         for r in self.regions.values():
             for form in (r.code, r.name_zh, r.short, r.name_en, TODAY_EN_SUFFIX.sub("", r.name_en)):
                 self.today[region_key(form)].add(r.code)
@@ -72,7 +72,7 @@ class RegionIndex:
         r = self.regions[code]
         if r.level == "national":
             return frozenset()
-        return frozenset(c for c in (r.city_code, r.province_code, NATIONAL) if c and c != code)
+        return frozenset(c for c in (r.city_code, r.province_code, self.national) if c and c != code)
 
     def nested(self, a: str, b: str) -> bool:
         return a in self.ancestors(b) or b in self.ancestors(a)
@@ -179,7 +179,7 @@ class RegionIndex:
         """Candidates whose city or province the issuer names (深圳市南山区人民政府 -> Shenzhen's 南山区)."""
         out = set()
         for c in cands:
-            for a in self.ancestors(c) - {NATIONAL}:
+            for a in self.ancestors(c) - {self.national}:
                 ar = self.regions[a]
                 if ar.name_zh in issuer or (len(ar.short) >= 2 and ar.short in issuer):
                     out.add(c)

@@ -12,17 +12,13 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from benchmarks.generator.calibration import D
+from benchmarks.generator.calibration import PATHS, D
 from benchmarks.generator.plan import Plan
 from benchmarks.generator.regions import RegionIndex, shared_pool
 from benchmarks.generator.sql import load_table, rdate, rdate_recent, sql_date
 from benchmarks.generator.words import ISSUER_ORGANS
 
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-# Weights only (how many firms a city gets): the calibrated cities and other large economies.
-BIG_CITIES = {"110000", "120000", "310000", "500000", "440100", "440300", "330100", "320100", "320500", "420100",
-              "510100", "610100", "340100", "370200", "210200", "350200", "330200", "440600", "441900", "370100",
-              "410100", "430100", "350100", "360100", "530100"}
 # kind -> (reason class of the truth, the field it concerns)
 BAD_KINDS = {
     1: ("bad_uscc_check", "uscc"),
@@ -63,6 +59,7 @@ class GenRegion:
     self_amb_cands: list[str]
     issuer_prefix: str  # parent name an issuer writes before the name so that it resolves the shared names ('' if none)
     cal_city: str | None
+    big: bool  # a city of calibration.PATHS or a municipality (or in one): five times the firms
     weight: int
     in_registry: bool
 
@@ -95,6 +92,7 @@ def build_regions(index: RegionIndex, calibrated: set[str], sample: bool) -> lis
         if sample:  # the article's cities, and districts a row can name in words today
             in_registry = in_registry and city in calibrated and (r.level == "city" or len(forms) > 1)
         base = 3 + _stable_int(code) % 5 if r.level == "city" else 1 + _stable_int(code) % 4
+        big = bool(city) and (city in PATHS or index.regions[city].province_code == city)
         out.append(GenRegion(
             ridx=len(out), code=code, level=r.level, name_zh=r.name_zh, city_code=city,
             city_short=index.regions[city].short if city else r.short,
@@ -105,7 +103,7 @@ def build_regions(index: RegionIndex, calibrated: set[str], sample: bool) -> lis
             self_amb=[f for f, _ in self_amb], self_amb_cands=["|".join(sorted(c)) for _, c in self_amb],
             issuer_prefix=prefix,
             cal_city=city if city in calibrated else None,
-            weight=base * (5 if city in BIG_CITIES else 1), in_registry=in_registry,
+            big=big, weight=base * (5 if big else 1), in_registry=in_registry,
         ))
     return out
 
