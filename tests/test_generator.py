@@ -151,9 +151,21 @@ def test_same_scale_and_seed_give_the_same_bytes(generated, tmp_path):
     assert first == second
 
 
-def test_the_shipped_sample_is_not_national_data(tmp_path):
+def test_national_data_never_lands_in_the_shipped_raw_folder():
     with pytest.raises(SystemExit, match="raw/"):
         main(["--scale", "0.001", "--out", str(Path(__file__).resolve().parent.parent / "raw" / "x")])
+
+
+def test_the_sample_replaces_only_its_own_files(tmp_path):
+    (tmp_path / "registry_2024.csv").write_text("someone else's file\n", encoding="utf-8")
+    (tmp_path / "synthetic_registry_sample.csv").write_text("an earlier sample\n", encoding="utf-8")
+    assert main(["--sample", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "registry_2024.csv", "synthetic_registry_sample.csv.gz", "synthetic_registry_sample.expected.json"]
+    assert (tmp_path / "registry_2024.csv").read_text(encoding="utf-8") == "someone else's file\n"
+    shipped = Path(__file__).resolve().parent.parent / "raw" / "enterprises"
+    for name in ("synthetic_registry_sample.csv.gz", "synthetic_registry_sample.expected.json"):
+        assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), f"{name}: not what the generator writes"
 
 
 def test_the_shipped_sample_expectation_names_the_article_figures():

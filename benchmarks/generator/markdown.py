@@ -32,9 +32,10 @@ AI-related); regions without any are absent (null in the marts).
 **`rejected_rows.csv`** (sorted by source, file, line): `source` (enterprises /
 policies / compute / indicators), `file` (relative to this folder), `line` (1-based
 physical line in the decompressed file where the rejected record starts: a CSV header
-is line 1; blank lines and line breaks inside quoted values count, a CRLF is one line
-break; JSON lines have no header), `reason` (class, below), `field` (the column or key
-at fault, empty for whole-line defects), `value` (the offending text as written; for
+is line 1; blank lines and line breaks inside quoted values count, a CR LF is one line
+break and no lone CR is written; JSON lines have no header), `reason` (class, below),
+`field` (the column or key at fault, empty for whole-line defects), `value` (the
+offending text as written; for
 unit_conflict `value | unit`; a truncated JSON line's first 60 characters), `candidates`
 (region_ambiguous only: the codes the name may mean, `|`-separated, ascending).
 
