@@ -78,7 +78,10 @@ class Plan:
         paths = {c: scaled_path(c, scale) for c in NATIONAL_CALIBRATED}
         cohorts, standalone = {}, {}
         for code, path in paths.items():
-            cohorts[code], standalone[code] = city_cohorts(code, path, Noise(), with_rejected=True)
+            try:
+                cohorts[code], standalone[code] = city_cohorts(code, path, Noise(), with_rejected=True)
+            except AssertionError as exc:
+                raise SystemExit(f"--scale {scale} is too small for the calibrated cities ({exc})") from exc
         p = scaled(BASE_POLICIES, scale)
         projects = max(1, rnd(Decimal(scaled(BASE_COMPUTE_EVENTS, scale)) / Decimal("2.2")))
         plan = cls(scale, seed, scaled(BASE_REGISTRY_ROWS, scale), paths, cohorts, standalone, 0, 0, 0,

@@ -98,8 +98,8 @@ WITH a AS (
         CASE WHEN kind = 1 THEN pick({sql_list(BAD_DOC_TYPES)}, u(pid, 103, {len(BAD_DOC_TYPES)}))
              WHEN u(pid, 104, 100) < 60 THEN {spellings}[dt + 1][1]
              ELSE pick({spellings}[dt + 1], u(pid, 105, len({spellings}[dt + 1]))) END AS dt_txt,
-        CASE WHEN u(pid, 106, 100) < 25 THEN pick({level_words}[lv + 1], u(pid, 107, len({level_words}[lv + 1]))) END
-            AS level_txt,
+        CASE WHEN u(pid, 106, 100) < 25 AND kind <> 5  -- an ambiguous name gets no level that could choose
+             THEN pick({level_words}[lv + 1], u(pid, 107, len({level_words}[lv + 1]))) END AS level_txt,
         list_sort(list_distinct(['ai', pick({sql_list(TOPIC_CODES)}, u(pid, 108, {len(TOPIC_CODES)})),
                                  pick({sql_list(TOPIC_CODES)}, u(pid, 109, {len(TOPIC_CODES)}))][1:1 + u(pid, 110, 3)]))
             AS topic_list

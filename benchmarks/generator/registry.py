@@ -82,7 +82,9 @@ def build_regions(index: RegionIndex, calibrated: set[str], sample: bool) -> lis
         start = _stable_int(code) % len(pool)
         for k in range(len(pool)):
             form, cands = pool[(start + k) % len(pool)]
-            if not index.uscc_pick(cands, code):
+            # none of its regions in this region's province either: no reading of the USCC can choose
+            if not index.uscc_pick(cands, code) and all(
+                    index.regions[c].province_code != r.province_code for c in cands):
                 amb.append((form, cands))
             if len(amb) == 3:
                 break
