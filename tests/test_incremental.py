@@ -1,5 +1,8 @@
 """Incremental refresh gives exactly what a full refresh gives."""
 
+import csv
+import gzip
+import io
 
 import duckdb
 
@@ -35,10 +38,16 @@ def test_incremental_night_equals_a_full_refresh(tmp_path):
     # A night with new files: a late registry file (a re-registration of a sample USCC
     # and a new enterprise) and a copy of the policies under another name.
     late = incremental.raw_dir / "enterprises" / "late.csv"
-    sample = (REPO_ROOT / "raw" / "enterprises" / "synthetic_registry_sample.csv").read_text(encoding="utf-8").splitlines()
-    reregistered = sample[1].split(",")
-    reregistered[3] = "2023-03-01"
-    late.write_text(LATE_REGISTRY + ",".join(reregistered) + "\n", encoding="utf-8")
+    with gzip.open(REPO_ROOT / "raw" / "enterprises" / "synthetic_registry_sample.csv.gz", "rt", encoding="utf-8",
+                   newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        reregistered = next(r for r in reader if not r[header.index("deregistered_on")])  # an active enterprise
+    reregistered[header.index("registered_on")] = "2023-03-01"  # later than the sample's record
+    assert ",".join(header) == LATE_REGISTRY.splitlines()[0]
+    row = io.StringIO()
+    csv.writer(row, lineterminator="\n").writerow(reregistered)
+    late.write_text(LATE_REGISTRY + row.getvalue(), encoding="utf-8")
     assert run_refresh(incremental).success
 
     full = Settings(raw_dir=incremental.raw_dir, warehouse_dir=tmp_path / "full", keep_releases=2)
