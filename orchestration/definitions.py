@@ -11,7 +11,7 @@ from orchestration.automation.jobs import nightly_refresh
 from orchestration.automation.schedules import nightly_schedule
 from orchestration.automation.sensors import raw_drop_sensor
 from orchestration.ingest.assets import ingest_assets
-from orchestration.publish.assets import build_publish_asset
+from orchestration.publish.assets import build_publish_assets
 from orchestration.quality.checks import gx_checks
 from orchestration.resources import resources
 from orchestration.transform.dbt_assets import modu_dbt_assets
@@ -21,7 +21,7 @@ MART_KEYS = sorted((key for key in modu_dbt_assets.keys if key.path[0] == "marts
 
 def build_definitions(s: settings.Settings) -> Definitions:
     return Definitions(
-        assets=[*ingest_assets, modu_dbt_assets, build_publish_asset(MART_KEYS)],
+        assets=[*ingest_assets, modu_dbt_assets, *build_publish_assets(MART_KEYS)],
         asset_checks=[*gx_checks, *freshness_checks],
         jobs=[nightly_refresh, freshness_job],
         schedules=[nightly_schedule, freshness_schedule],

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish.release import _q
+from orchestration.sql import literal as _q
 from orchestration.settings import Settings
 from orchestration.warehouse import duckdb_connect
 
