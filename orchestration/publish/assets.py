@@ -106,7 +106,7 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
             new = write_release(s.build_db, s.serving_dir, release_id, tables, built_on=s.target,
                                 descriptions=about, duckdb_config=s.duckdb_config())
         switch_current(s.serving_dir, new)
-        write_catalog(s.serving_dir, new, s.catalog_db)
+        write_catalog(s.serving_dir, new, s.catalog_db, s.duckdb_config())
         pruned = prune(s.serving_dir, s.keep_releases)
         context.log.info(f"published release {release_id} ({len(new.tables)} tables); pruned {len(pruned)}")
         yield MaterializeResult(

@@ -75,7 +75,7 @@ def write_release(
     finally:
         con.close()
     created_at = datetime.now(timezone.utc)
-    _write_release_info(staging / f"{RELEASE_INFO}.parquet", release_id, created_at)
+    _write_release_info(staging / f"{RELEASE_INFO}.parquet", release_id, created_at, duckdb_config)
     counts[RELEASE_INFO] = 1
     if descriptions is not None:
         described.write(staging, descriptions)
@@ -90,10 +90,11 @@ def write_release(
     return Release(release_id, folder, counts)
 
 
-def _write_release_info(target: Path, release_id: str, created_at: datetime) -> None:
+def _write_release_info(target: Path, release_id: str, created_at: datetime,
+                        duckdb_config: dict | None = None) -> None:
     """One row naming the release, in the release itself: a reader that joins it to the
     marts can tell which release answered (Postgres serves the same table)."""
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_config or {})
     try:
         con.execute(
             "CREATE TABLE release_info AS SELECT ?::VARCHAR AS release_id, ?::TIMESTAMPTZ AS published_at",
@@ -112,7 +113,7 @@ def switch_current(serving_dir: Path, release: Release) -> None:
     os.replace(tmp, link)
 
 
-def write_catalog(serving_dir: Path, release: Release, catalog: Path) -> None:
+def write_catalog(serving_dir: Path, release: Release, catalog: Path, duckdb_config: dict | None = None) -> None:
     """A small DuckDB file of views over one release's files, replaced by rename.
 
     A reader that has the old catalog open keeps its file and its release (whole);
@@ -125,7 +126,7 @@ def write_catalog(serving_dir: Path, release: Release, catalog: Path) -> None:
     tmp = catalog.with_name(f".{catalog.name}.{release.release_id}")
     tmp.unlink(missing_ok=True)
     tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_config or {})
     try:
         con.execute(f"ATTACH {literal(tmp)} AS serving_catalog (STORAGE_VERSION '{CATALOG_STORAGE_VERSION}')")
         for schema in sorted({t.split(".")[0] for t in release.tables}):
@@ -185,7 +186,8 @@ def list_releases(serving_dir: Path) -> list[dict]:
     return found
 
 
-def rollback(serving_dir: Path, catalog: Path, to: str | None = None) -> tuple[str | None, Release]:
+def rollback(serving_dir: Path, catalog: Path, to: str | None = None,
+             duckdb_config: dict | None = None) -> tuple[str | None, Release]:
     """Serve the release before the current one (or release `to`): switch serving/current and
     rewrite the catalog, as a publish does. Returns (the release served until now, the one served now)."""
     releases = list_releases(serving_dir)
@@ -208,5 +210,5 @@ def rollback(serving_dir: Path, catalog: Path, to: str | None = None) -> tuple[s
     release = Release(target["release_id"], Path(target["folder"]), dict(target["tables"]))
     if release.release_id != current_id:
         switch_current(serving_dir, release)
-    write_catalog(serving_dir, release, catalog)
+    write_catalog(serving_dir, release, catalog, duckdb_config)
     return current_id, release
