@@ -122,10 +122,15 @@ def read_csv_file(con: duckdb.DuckDBPyConnection, source: Source, landed: Landed
     gzipped = landed.gzipped and readable == landed.path
     width = len(layout.header)
     options = _reader_options(readable, gzipped, width)
+    # One scan: the reader's rows in file order, numbered (the one step that must keep
+    # order, a streaming window, so it does nothing else; the parse then runs in parallel),
+    # and the lines it rejected, by its own line numbers.
+    numbered = stage_dir / f".{landed.content_hash}.numbered.partial"
     con.execute("DROP TABLE IF EXISTS modu_csv_errors; DROP TABLE IF EXISTS modu_csv_scans")
-    # fetchall, not fetchone: the reader writes its rejects table only when the query finishes.
-    ((kept,),) = con.execute(f"SELECT count(*) FROM read_csv({options}, store_rejects = true, "
-                             "rejects_table = 'modu_csv_errors', rejects_scan = 'modu_csv_scans')").fetchall()
+    con.execute(f"COPY (SELECT row_number() OVER () AS _ordinal, {_select_fields(source, layout)} "
+                f"FROM read_csv({options}, store_rejects = true, rejects_table = 'modu_csv_errors', "
+                f"rejects_scan = 'modu_csv_scans')) TO {literal(numbered)} (FORMAT parquet, COMPRESSION uncompressed)")
+    kept = con.execute(f"SELECT count(*) FROM read_parquet({literal(numbered)})").fetchone()[0]
     errors = con.execute(
         "SELECT line, string_agg(DISTINCT error_type, ', ') FROM modu_csv_errors GROUP BY line ORDER BY line"
     ).fetchall()
@@ -133,15 +138,10 @@ def read_csv_file(con: duckdb.DuckDBPyConnection, source: Source, landed: Landed
     continuation = _continuation_lines(line_map)
     reader_lines = line_map.lines - len(continuation)  # header, empty lines, kept and rejected rows
     if kept + len(errors) + len(line_map.blank) + 1 != reader_lines:  # not proven: read it line by line
+        numbered.unlink(missing_ok=True)
         return _read_line_by_line(con, source, readable, gzipped, layout)
     rejected = _physical_lines([line for line, _ in errors], continuation)
     exceptions = np.array(sorted({1, *continuation, *line_map.blank, *rejected}), dtype=np.int64)
-    # The reader's rows in file order, numbered: the one step that must keep order (a
-    # streaming window), so it does nothing else; the parse then runs in parallel.
-    numbered = stage_dir / f".{landed.content_hash}.numbered.partial"
-    con.execute(f"COPY (SELECT row_number() OVER () AS _ordinal, {_select_fields(source, layout)} "
-                f"FROM read_csv({options}, ignore_errors = true)) "
-                f"TO {literal(numbered)} (FORMAT parquet, COMPRESSION uncompressed)")
     line_numbers.register(con, exceptions, kept)
     line, join = line_numbers.line_of("_ordinal")
     con.execute(f"CREATE OR REPLACE TEMP VIEW landed AS SELECT {line} AS _line, * EXCLUDE (_ordinal, bucket, base, "
