@@ -30,7 +30,7 @@ from dagster import (
 )
 
 from orchestration import warehouse
-from orchestration.publish import descriptions, postgres
+from orchestration.publish import descriptions
 from orchestration.publish.release import (
     current_release,
     new_release_id,
@@ -39,7 +39,6 @@ from orchestration.publish.release import (
     write_catalog,
     write_release,
 )
-from orchestration.publish.report import write_report
 from orchestration.publish.run_summary import RUN_SUMMARIES, check_results, record, summarize
 from orchestration.settings import Settings
 from orchestration.transform.dbt_run import manifest as dbt_manifest
@@ -135,6 +134,8 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
         check_specs=[AssetCheckSpec("postgres_serves_the_release", asset=POSTGRES_KEY, blocking=True)],
     )
     def postgres_release(context: AssetExecutionContext, settings: ResourceParam[Settings]):
+        from orchestration.publish import postgres  # psycopg and pyarrow: loaded when a night runs
+
         s = settings
         folder = (s.serving_dir / "current").resolve()
         pg = postgres.publish(s, folder, log=context.log.info)
@@ -156,6 +157,8 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
         check_specs=[AssetCheckSpec("report_shows_the_release", asset=REPORT_KEY, blocking=True)],
     )
     def report(context: AssetExecutionContext, settings: ResourceParam[Settings]):
+        from orchestration.publish.report import write_report  # fonts and charts: loaded when a night runs
+
         s = settings
         folder = (s.serving_dir / "current").resolve()
         release_id = json.loads((folder / "release.json").read_text(encoding="utf-8"))["release_id"]
