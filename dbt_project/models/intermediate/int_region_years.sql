@@ -1,7 +1,9 @@
 -- The region x year panel of city_indicators: every region any source mentions (with
 -- the regions that registry and compute rows roll up into), for every year from the
 -- first to the last year an actual figure, registration, document or event mentions;
--- plus the exact region-year pairs that only forecast figures mention.
+-- plus the exact region-year pairs that only forecast figures mention. is_actual_year
+-- tells the two kinds of year apart: a forecast alone never makes an index year
+-- (modu_index).
 with mentions as (
     select region_code, period as year, is_forecast from {{ ref('stg_indicators__figures') }}
     union all
@@ -29,4 +31,9 @@ panel as (
     select region_code, year from mentions
 )
 
-select region_code, cast(year as integer) as year from panel
+select
+    panel.region_code,
+    cast(panel.year as integer) as year,
+    coalesce(panel.year between span.first_year and span.last_year, false) as is_actual_year
+from panel
+cross join span
