@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt") if (Path(sys.executabl
 class Settings:
     raw_dir: Path
     warehouse_dir: Path
-    keep_releases: int  # releases kept in serving/releases/, and runs whose GX Data Docs are kept (MODU_KEEP_RELEASES)
+    keep_releases: int = 5  # releases kept in serving/releases/, and runs whose GX Data Docs are kept (MODU_KEEP_RELEASES)
     full_refresh: bool = False  # rebuild incremental dbt models from scratch (MODU_FULL_REFRESH=1)
     postgres_port: int = 5433  # port of `make serve` on 127.0.0.1 (MODU_PG_PORT; 0 = any free port)
     analyst_password: str | None = field(default=None, repr=False)  # read-only role of `make serve` (MODU_ANALYST_PASSWORD)
@@ -35,7 +35,7 @@ class Settings:
     release_freshness_hours: float = 26.0  # the served release may be this old (MODU_RELEASE_FRESHNESS_HOURS)
     alert_webhook: str | None = field(default=None, repr=False)  # failed runs are POSTed here (MODU_ALERT_WEBHOOK)
     ui_port: int = 3000  # port of `make ui` on 127.0.0.1 (MODU_UI_PORT)
-    ui_url: str = "http://127.0.0.1:3000"  # base of run links in alerts (MODU_UI_URL; default: the UI's own address)
+    ui_url: str = "http://127.0.0.1:3000"  # base of run links in alerts (MODU_UI_URL; load() defaults it to the UI's own address)
     # The engine dbt builds on: 'duckdb' (embedded, the default) or 'spark' (MODU_TARGET;
     # see docs/scale-out.md). Ingest, checks and publishing are the same on both.
     target: str = "duckdb"
@@ -192,37 +192,48 @@ def _target() -> str:
     return target
 
 
+def _default(name: str):
+    """A setting's default: the one written on its field above."""
+    f = next(f for f in fields(Settings) if f.name == name)
+    return f.default_factory() if f.default_factory is not MISSING else f.default
+
+
+def _env(variable: str, name: str, cast=str):
+    """MODU_<variable> cast to the field's type, or the field's default when unset or blank."""
+    value = os.environ.get(variable, "")
+    return cast(value) if value.strip() else _default(name)
+
+
 def load() -> Settings:
+    ui_port = _env("MODU_UI_PORT", "ui_port", int)
     return Settings(
-        raw_dir=Path(os.environ.get("MODU_RAW_DIR", REPO_ROOT / "raw")).resolve(),
-        warehouse_dir=Path(os.environ.get("MODU_WAREHOUSE_DIR", REPO_ROOT / "warehouse")).resolve(),
-        keep_releases=int(os.environ.get("MODU_KEEP_RELEASES", "5")),
+        raw_dir=Path(os.environ.get("MODU_RAW_DIR") or REPO_ROOT / "raw").resolve(),
+        warehouse_dir=Path(os.environ.get("MODU_WAREHOUSE_DIR") or REPO_ROOT / "warehouse").resolve(),
+        keep_releases=_env("MODU_KEEP_RELEASES", "keep_releases", int),
         full_refresh=os.environ.get("MODU_FULL_REFRESH", "").lower() in ("1", "true", "yes"),
-        postgres_port=int(os.environ.get("MODU_PG_PORT", "5433")),
-        analyst_password=os.environ.get("MODU_ANALYST_PASSWORD") or None,
-        raw_freshness_hours=float(os.environ.get("MODU_RAW_FRESHNESS_HOURS", "48")),
+        postgres_port=_env("MODU_PG_PORT", "postgres_port", int),
+        analyst_password=_env("MODU_ANALYST_PASSWORD", "analyst_password"),
+        raw_freshness_hours=_env("MODU_RAW_FRESHNESS_HOURS", "raw_freshness_hours", float),
         raw_freshness_overrides=tuple(sorted(
             (name[len(_RAW_FRESHNESS_PREFIX):].lower(), float(value))
             for name, value in os.environ.items()
             if name.startswith(_RAW_FRESHNESS_PREFIX) and value.strip()
         )),
-        release_freshness_hours=float(os.environ.get("MODU_RELEASE_FRESHNESS_HOURS", "26")),
-        alert_webhook=os.environ.get("MODU_ALERT_WEBHOOK") or None,
+        release_freshness_hours=_env("MODU_RELEASE_FRESHNESS_HOURS", "release_freshness_hours", float),
+        alert_webhook=_env("MODU_ALERT_WEBHOOK", "alert_webhook"),
         target=_target(),
-        spark_master=os.environ.get("MODU_SPARK_MASTER") or "local[*]",
-        spark_driver_memory=os.environ.get("MODU_SPARK_DRIVER_MEMORY") or "2g",
-        duckdb_memory_limit=os.environ.get("MODU_DUCKDB_MEMORY_LIMIT") or "700MB",
-        duckdb_threads=int(os.environ.get("MODU_DUCKDB_THREADS") or os.cpu_count() or 2),
-        dbt_threads=int(os.environ.get("MODU_DBT_THREADS") or 4),
-        ui_port=int(os.environ.get("MODU_UI_PORT") or 3000),
-        ui_url=(os.environ.get("MODU_UI_URL") or f"http://127.0.0.1:{os.environ.get('MODU_UI_PORT') or '3000'}").rstrip("/"),
-        # --- The Postgres endpoint of `make serve`: what every analyst session is held to ---
-        pg_statement_timeout_seconds=float(os.environ.get("MODU_PG_STATEMENT_TIMEOUT_SECONDS") or 300),
-        pg_memory_limit_mb=int(os.environ.get("MODU_PG_MEMORY_LIMIT_MB") or 256),
-        pg_temp_file_limit_mb=int(os.environ.get("MODU_PG_TEMP_FILE_LIMIT_MB") or 1024),
-        pg_connections_per_role=int(os.environ.get("MODU_PG_CONNECTIONS_PER_ROLE") or 10),
-        pg_analysts_file=(Path(os.environ["MODU_PG_ANALYSTS_FILE"]).resolve()
-                          if os.environ.get("MODU_PG_ANALYSTS_FILE") else None),
+        spark_master=_env("MODU_SPARK_MASTER", "spark_master"),
+        spark_driver_memory=_env("MODU_SPARK_DRIVER_MEMORY", "spark_driver_memory"),
+        duckdb_memory_limit=_env("MODU_DUCKDB_MEMORY_LIMIT", "duckdb_memory_limit"),
+        duckdb_threads=_env("MODU_DUCKDB_THREADS", "duckdb_threads", int),
+        dbt_threads=_env("MODU_DBT_THREADS", "dbt_threads", int),
+        ui_port=ui_port,
+        ui_url=(os.environ.get("MODU_UI_URL", "").strip() or f"http://127.0.0.1:{ui_port}").rstrip("/"),
+        pg_statement_timeout_seconds=_env("MODU_PG_STATEMENT_TIMEOUT_SECONDS", "pg_statement_timeout_seconds", float),
+        pg_memory_limit_mb=_env("MODU_PG_MEMORY_LIMIT_MB", "pg_memory_limit_mb", int),
+        pg_temp_file_limit_mb=_env("MODU_PG_TEMP_FILE_LIMIT_MB", "pg_temp_file_limit_mb", int),
+        pg_connections_per_role=_env("MODU_PG_CONNECTIONS_PER_ROLE", "pg_connections_per_role", int),
+        pg_analysts_file=_env("MODU_PG_ANALYSTS_FILE", "pg_analysts_file", lambda v: Path(v).resolve()),
     )
 
 

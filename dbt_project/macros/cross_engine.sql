@@ -71,7 +71,7 @@
 
 {% macro spark__modu_register_raw_sources() -%}
     {%- if execute -%}
-        {%- set parquet_dir = env_var('MODU_RAW_PARQUET_DIR', '../warehouse/raw') -%}
+        {%- set parquet_dir = env_var('MODU_RAW_PARQUET_DIR') -%}
         {%- do run_query('create database if not exists raw') -%}
         {%- for source in graph.sources.values() if source.source_name == 'raw' -%}
             {%- do run_query('drop table if exists raw.' ~ source.name) -%}
