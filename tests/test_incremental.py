@@ -7,7 +7,7 @@ import io
 import duckdb
 
 from orchestration.settings import REPO_ROOT, Settings
-from tests.conftest import copy_sample, run_refresh
+from tests.conftest import copy_sample_warehouse, run_refresh
 
 MARTS = ["city_indicators", "policy_timeline", "policy_cadence", "compute_buildout", "modu_index",
          "figure_reconciliation"]
@@ -32,9 +32,8 @@ def _intermediate(settings: Settings, model: str) -> list[tuple]:
         con.close()
 
 
-def test_incremental_night_equals_a_full_refresh(tmp_path):
-    incremental = Settings(raw_dir=copy_sample(tmp_path / "raw"), warehouse_dir=tmp_path / "incremental", keep_releases=2)
-    assert run_refresh(incremental).success
+def test_incremental_night_equals_a_full_refresh(sample_refresh, tmp_path):
+    incremental = copy_sample_warehouse(sample_refresh[0], tmp_path / "incremental")
     # A night with new files: a late registry file (a re-registration of a sample USCC
     # and a new enterprise) and a copy of the policies under another name.
     late = incremental.raw_dir / "enterprises" / "late.csv"
@@ -58,7 +57,7 @@ def test_incremental_night_equals_a_full_refresh(tmp_path):
         con.close()
     assert run_refresh(incremental).success
 
-    full = Settings(raw_dir=incremental.raw_dir, warehouse_dir=tmp_path / "full", keep_releases=2)
+    full = Settings(raw_dir=incremental.raw_dir, warehouse_dir=tmp_path / "full", keep_releases=2)  # a first night
     assert run_refresh(full).success
 
     assert _intermediate(incremental, "int_enterprises__latest_record") == _intermediate(full, "int_enterprises__latest_record")
@@ -66,8 +65,8 @@ def test_incremental_night_equals_a_full_refresh(tmp_path):
     assert _marts(incremental) == _marts(full)
 
 
-def test_a_withdrawn_file_forces_a_full_rebuild(tmp_path):
-    settings = Settings(raw_dir=copy_sample(tmp_path / "raw"), warehouse_dir=tmp_path / "wh", keep_releases=2)
+def test_a_withdrawn_file_forces_a_full_rebuild(sample_refresh, tmp_path):
+    settings = copy_sample_warehouse(sample_refresh[0], tmp_path)
     late = settings.raw_dir / "enterprises" / "late.csv"
     late.write_text(LATE_REGISTRY, encoding="utf-8")
     assert run_refresh(settings).success
