@@ -28,9 +28,12 @@ refresh: $(MANIFEST)
 	$(if $(filter spark,$(MODU_TARGET)),scripts/ensure_java.sh)
 	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m orchestration.cli refresh
 
+# Test files run in parallel, one worker per core (TEST_WORKERS=1 for one process); a
+# file's tests stay on one worker, so its module fixtures are built once.
+TEST_WORKERS ?= auto
 test: $(MANIFEST)
 	scripts/ensure_java.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The UI and daemon on 127.0.0.1, so the schedule and the raw-drop sensor really run.
 ui: $(MANIFEST)
