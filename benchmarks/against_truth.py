@@ -100,7 +100,7 @@ def compare(con: duckdb.DuckDBPyConnection, truth_dir: Path, city_indicators: st
 
 
 def compare_release(truth_dir: Path, release: Path, counts_csv: Path | None = None) -> dict:
-    con = duckdb.connect()
+    con = duckdb.connect(config={"python_enable_replacements": False})
     try:
         return compare(con, truth_dir, f"read_parquet({_q(release / 'marts.city_indicators.parquet')})",
                        f"read_parquet({_q(release / 'audit.rejected_rows.parquet')})",
@@ -110,13 +110,18 @@ def compare_release(truth_dir: Path, release: Path, counts_csv: Path | None = No
 
 
 def compare_limit(truth_dir: Path, limit_db: Path) -> dict:
-    con = duckdb.connect()
+    con = duckdb.connect(config={"python_enable_replacements": False})
     try:
         con.execute(f"ATTACH {_q(limit_db)} AS lim (READ_ONLY)")
         return compare(con, truth_dir, "lim.marts.city_indicators", "lim.audit.rejected_rows",
                        "lim.marts.published_figures")
     finally:
         con.close()
+
+
+def _short(text: str, width: int = 90) -> str:
+    text = " ".join(str(text).split()).replace("|", "/")
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def summary_lines(result: dict) -> list[str]:
@@ -132,8 +137,8 @@ def summary_lines(result: dict) -> list[str]:
              "| source | truth | rejected | matched (file, line) | missing | extra | first missing | first extra |",
              "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
     for source, r in result["rejected"].items():
-        fm = "; ".join(f"{f}:{ln} {reason} `{value}`" for f, ln, reason, value in r["first_missing"]) or "-"
-        fe = "; ".join(f"{f}:{ln} {reason}" for f, ln, reason in r["first_extra"]) or "-"
+        fm = "; ".join(f"{f}:{ln} {reason} `{_short(value, 40)}`" for f, ln, reason, value in r["first_missing"]) or "-"
+        fe = "; ".join(f"{f}:{ln} {_short(reason)}" for f, ln, reason in r["first_extra"]) or "-"
         lines.append(f"| {source} | {r['truth']:,} | {r['warehouse']:,} | {r['matched']:,} | {r['missing']:,} "
                      f"| {r['extra']:,} | {fm} | {fe} |")
     f = result["figures"]

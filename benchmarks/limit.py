@@ -261,9 +261,14 @@ class Limit:
         return reason if found != width else f"not a CSV row ({kinds.lower()})"
 
     def record(self, source: str, landed: Landed, file_id: int, method: str, kept: int, structural: list[tuple]) -> None:
-        if structural:
-            self.con.executemany("INSERT INTO lim_structural VALUES (?, ?, ?, ?, ?)",
-                                 [(source, file_id, line, text, reason) for line, text, reason in structural])
+        if structural:  # through Arrow: executemany runs one statement per row
+            self.con.register("lim_structural_arrow", pa.table({
+                "line": pa.array([r[0] for r in structural], pa.int64()),
+                "raw": pa.array([r[1] for r in structural], pa.string()),
+                "reason": pa.array([r[2] for r in structural], pa.string())}))
+            self.con.execute("INSERT INTO lim_structural SELECT ?, ?, line, raw, reason FROM lim_structural_arrow",
+                             [source, file_id])
+            self.con.unregister("lim_structural_arrow")
         self.con.execute("INSERT INTO lim_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                          [file_id, source, landed.relative, landed.sha256, landed.encoding, landed.gzipped, method,
                           kept, len(structural)])

@@ -38,10 +38,13 @@ FROM (SELECT vocabulary, value, unnest(list_prepend(value, string_split(coalesce
 WHERE trim(w) <> '';
 
 -- Text helpers -----------------------------------------------------------------------------
--- Full-width digits and punctuation to ASCII (only on text that has a multi-byte character).
-CREATE OR REPLACE MACRO lim_ascii(s) AS CASE WHEN strlen(s) = length(s) THEN s
-    ELSE translate(s, '０１２３４５６７８９．，－／：（）　＋', '0123456789.,-/:() +') END;
+-- Full-width digits and punctuation to ASCII. translate() over CJK text is slow (tens of
+-- microseconds a value), so it only runs on text that holds one of the characters.
+CREATE OR REPLACE MACRO lim_ascii(s) AS CASE WHEN regexp_matches(s, '[０-９．，－／：（）　＋]')
+    THEN translate(s, '０１２３４５６７８９．，－／：（）　＋', '0123456789.,-/:() +') ELSE s END;
 CREATE OR REPLACE MACRO lim_text(s) AS nullif(trim(lim_ascii(s)), '');
+-- Free text (names, titles): trimmed, '' as NULL; no translation.
+CREATE OR REPLACE MACRO lim_words(s) AS nullif(trim(s), '');
 -- Empty (a cheap test for the row-by-row checks: no translation of a CJK text).
 CREATE OR REPLACE MACRO lim_empty(s) AS s IS NULL OR trim(s) = '';
 -- How a region name is matched: case, spaces, apostrophes, hyphens and dots do not count.
@@ -71,9 +74,28 @@ CREATE OR REPLACE MACRO lim_date_of(p) AS CASE WHEN p.y <> '' THEN {
 CREATE OR REPLACE MACRO lim_date(s) AS lim_date_of(lim_date_parts(s));
 CREATE OR REPLACE MACRO lim_year(s) AS CASE WHEN regexp_full_match(lim_text(s), '[0-9]{4}\s*年?')
     THEN CAST(left(lim_text(s), 4) AS INTEGER) END;
--- GB 32100-2015: 18 characters of the code's alphabet, the last the check of the first 17.
-CREATE OR REPLACE MACRO lim_uscc_ok(u) AS regexp_full_match(u, '[0-9A-HJ-NPQRTUWXY]{18}') AND
-    substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (31 - ((
+-- GB 32100-2015: 18 characters of the code's alphabet, the last the check of the first 17
+-- (weights 3^i mod 31). Most codes' first 17 characters are digits (`n`, the caller's
+-- BIGINT of them, or NULL): their sum is integer arithmetic, much cheaper than 17 lookups.
+CREATE OR REPLACE MACRO lim_uscc_sum(u, n) AS CASE WHEN n IS NOT NULL THEN (
+          n // 10000000000000000 % 10
+        + n // 1000000000000000 % 10 * 3
+        + n // 100000000000000 % 10 * 9
+        + n // 10000000000000 % 10 * 27
+        + n // 1000000000000 % 10 * 19
+        + n // 100000000000 % 10 * 26
+        + n // 10000000000 % 10 * 16
+        + n // 1000000000 % 10 * 17
+        + n // 100000000 % 10 * 20
+        + n // 10000000 % 10 * 29
+        + n // 1000000 % 10 * 25
+        + n // 100000 % 10 * 13
+        + n // 10000 % 10 * 8
+        + n // 1000 % 10 * 24
+        + n // 100 % 10 * 10
+        + n // 10 % 10 * 30
+        + n // 1 % 10 * 28
+    ) ELSE (
           (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', u[1]) - 1)
         + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', u[2]) - 1) * 3
         + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', u[3]) - 1) * 9
@@ -90,7 +112,10 @@ CREATE OR REPLACE MACRO lim_uscc_ok(u) AS regexp_full_match(u, '[0-9A-HJ-NPQRTUW
         + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', u[14]) - 1) * 24
         + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', u[15]) - 1) * 10
         + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', u[16]) - 1) * 30
-        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', u[17]) - 1) * 28) % 31)) % 31 + 1, 1) = u[18];
+        + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', u[17]) - 1) * 28
+    ) END;
+CREATE OR REPLACE MACRO lim_uscc_ok(u, n) AS regexp_full_match(u, '[0-9A-HJ-NPQRTUWXY]{18}')
+    AND substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (31 - lim_uscc_sum(u, n) % 31) % 31 + 1, 1) = u[18];
 CREATE OR REPLACE MACRO lim_bad_date(field, t) AS
     field || ' ''' || t || ''' is not a date (2017-12-29, 2017/12/29, 2017.12.29, 2017年12月29日, 2023-07, 2023年7月)';
 
@@ -134,26 +159,27 @@ LEFT JOIN regions p ON p.region_code = r.province_code;
 -- context (the USCC's division code: the one candidate equal to it, above it or below it; an
 -- issuer naming one candidate's city or province); a text no region reads may be a parent
 -- written with its region (深圳市南山区, Shenzhen Nanshan, 广东省深圳市, 广东省深圳市南山区).
-CREATE OR REPLACE TEMP TABLE region_mentions (source VARCHAR, t VARCHAR, division VARCHAR, issuer VARCHAR);
+-- A context is '' where the row has none, and is only recorded for texts several regions
+-- share: the resolution then sees thousands of mentions, not millions.
+CREATE OR REPLACE TEMP TABLE region_mentions (t VARCHAR, division VARCHAR, issuer VARCHAR);
 
--- The registry's region texts: every distinct text; with the division code only where the text
--- is shared (so the resolution sees thousands of mentions, not millions).
-CREATE OR REPLACE TEMP TABLE ent_region_texts AS
-SELECT region AS t, lim_key(region) AS key FROM read_parquet('@raw@/enterprises/*.parquet', union_by_name = true)
-WHERE region IS NOT NULL GROUP BY region;
+CREATE OR REPLACE TEMP TABLE shared_keys AS
+SELECT key FROM region_readings WHERE len(coalesce(nullif(alias_codes, []), codes)) > 1;
 
 INSERT INTO region_mentions
-SELECT 'enterprises', t, NULL, NULL FROM ent_region_texts
-UNION ALL
-SELECT DISTINCT 'enterprises', e.region, substr(upper(lim_text(e.uscc)), 3, 6), NULL
+SELECT t, '', '' FROM (
+    SELECT region AS t FROM read_parquet('@raw@/enterprises/*.parquet', union_by_name = true)
+    UNION SELECT region FROM read_parquet('@raw@/compute/*.parquet', union_by_name = true)
+    UNION SELECT region FROM read_parquet('@raw@/indicators/*.parquet', union_by_name = true)
+) WHERE t IS NOT NULL;
+
+-- Registry texts several regions share, with each division code they come with.
+CREATE OR REPLACE TEMP TABLE ent_shared AS
+SELECT DISTINCT e.region AS t, substr(upper(lim_text(e.uscc)), 3, 6) AS division
 FROM read_parquet('@raw@/enterprises/*.parquet', union_by_name = true) e
-JOIN (SELECT t FROM ent_region_texts JOIN region_readings USING (key)
-      WHERE len(coalesce(nullif(alias_codes, []), codes)) > 1) s ON s.t = e.region;
+SEMI JOIN (SELECT DISTINCT t FROM region_mentions WHERE lim_key(t) IN (SELECT key FROM shared_keys)) s ON s.t = e.region;
 
-INSERT INTO region_mentions
-SELECT DISTINCT 'compute', region, NULL, NULL FROM read_parquet('@raw@/compute/*.parquet', union_by_name = true)
-UNION ALL
-SELECT DISTINCT 'indicators', region, NULL, NULL FROM read_parquet('@raw@/indicators/*.parquet', union_by_name = true);
+INSERT INTO region_mentions SELECT t, coalesce(division, ''), '' FROM ent_shared;
 
 -- Policies: JSON lines to fields (the one place the text is parsed as JSON).
 CREATE OR REPLACE TEMP TABLE pol_fields AS
@@ -173,69 +199,79 @@ WITH l AS (
 )
 SELECT _file_id, _line, text, bad_json, f[1] AS id, f[2] AS title, f[3] AS issuer, f[4] AS region,
     f[5] AS level, f[6] AS published_on, f[7] AS effective_on, f[8] AS plan_period, f[9] AS doc_type,
-    f[10] AS source, f[11] AS source_quote, topics
+    f[10] AS source, f[11] AS source_quote, topics,
+    CASE WHEN lim_key(f[4]) IN (SELECT key FROM shared_keys) THEN coalesce(f[3], '') ELSE '' END AS region_issuer
 FROM v;
 
 INSERT INTO region_mentions
-SELECT DISTINCT 'policies', region, NULL, issuer FROM pol_fields WHERE bad_json IS NULL;
+SELECT DISTINCT region, '', region_issuer FROM pol_fields WHERE bad_json IS NULL AND region IS NOT NULL;
 
 CREATE OR REPLACE TEMP TABLE region_resolved AS
 WITH m AS (
-    SELECT DISTINCT t, division, issuer, lim_key(t) AS key FROM region_mentions WHERE t IS NOT NULL
+    SELECT DISTINCT t, division, issuer, lim_key(t) AS key FROM region_mentions
 ), direct AS (
     SELECT m.*, coalesce(nullif(r.alias_codes, []), r.codes) AS codes FROM m LEFT JOIN region_readings r USING (key)
-), shared AS (  -- candidates of a shared name that the row's context points to
-    SELECT d.t, d.division, d.issuer, c.code
-    FROM direct d, unnest(d.codes) AS c(code)
-    WHERE len(d.codes) > 1 AND (
-        (d.division IS NOT NULL AND (
-            EXISTS (SELECT 1 FROM region_up u WHERE u.region_code = d.division AND u.up_code = c.code)
-            OR EXISTS (SELECT 1 FROM region_up u WHERE u.region_code = c.code AND u.up_code = d.division)))
-        OR (d.issuer IS NOT NULL AND EXISTS (
-            SELECT 1 FROM region_up u
-            WHERE u.region_code = c.code AND NOT u.is_self AND u.up_level <> 'national'
-              AND (contains(d.issuer, u.up_name) OR (length(u.up_short) >= 2 AND contains(d.issuer, u.up_short))))))
+), candidates AS (
+    SELECT t, division, issuer, unnest(codes) AS code FROM direct WHERE len(codes) > 1
+), picked AS (  -- the candidates the row's context points to
+    SELECT t, division, issuer, list(DISTINCT code) AS picked FROM (
+        SELECT c.* FROM candidates c JOIN region_up u ON u.region_code = c.division AND u.up_code = c.code
+        UNION ALL
+        SELECT c.* FROM candidates c JOIN region_up u ON u.region_code = c.code AND u.up_code = c.division
+        UNION ALL
+        SELECT c.* FROM candidates c JOIN region_up u ON u.region_code = c.code AND NOT u.is_self AND u.up_level <> 'national'
+        WHERE c.issuer <> '' AND (contains(c.issuer, u.up_name) OR (length(u.up_short) >= 2 AND contains(c.issuer, u.up_short)))
+    ) GROUP BY ALL
 ), splits AS (  -- a text no region reads: every way to cut it into parent + region
-    SELECT d.t, d.division, d.issuer, substring(d.key, 1, i) AS p, substring(d.key, i + 1) AS s
+    SELECT DISTINCT d.key, substring(d.key, 1, i) AS p, substring(d.key, i + 1) AS s
     FROM direct d, range(1, length(d.key)) AS r(i)
     WHERE d.codes IS NULL
 ), prefixes AS (  -- the regions a prefix names: a reading, or itself a parent + region (广东省深圳市)
-    SELECT DISTINCT p, c AS code FROM (SELECT DISTINCT p FROM splits) x
-    JOIN region_readings r ON r.key = x.p, unnest(r.codes) AS u(c)
+    SELECT x.p, unnest(r.codes) AS code FROM (SELECT DISTINCT p FROM splits) x JOIN region_readings r ON r.key = x.p
     UNION
-    SELECT DISTINCT x.p, c2 FROM (SELECT DISTINCT p FROM splits) x, range(1, length(x.p)) AS r(j)
-    JOIN region_readings r1 ON r1.key = substring(x.p, 1, j)
-    JOIN region_readings r2 ON r2.key = substring(x.p, j + 1),
-    unnest(r1.codes) AS u1(c1), unnest(r2.codes) AS u2(c2)
-    WHERE EXISTS (SELECT 1 FROM region_up u WHERE u.region_code = c2 AND u.up_code = c1 AND NOT u.is_self)
+    SELECT p, c2 FROM (
+        SELECT x.p, unnest(r1.codes) AS c1, unnest(r2.codes) AS c2
+        FROM (SELECT DISTINCT p FROM splits) x, range(1, length(x.p)) AS r(j)
+        JOIN region_readings r1 ON r1.key = substring(x.p, 1, j)
+        JOIN region_readings r2 ON r2.key = substring(x.p, j + 1)
+    ) y JOIN region_up u ON u.region_code = y.c2 AND u.up_code = y.c1 AND NOT u.is_self
 ), split_found AS (
-    SELECT DISTINCT s.t, s.division, s.issuer, c AS code
-    FROM splits s JOIN region_readings r ON r.key = s.s, unnest(r.codes) AS u(c)
-    WHERE EXISTS (SELECT 1 FROM prefixes p JOIN region_up u ON u.up_code = p.code AND NOT u.is_self
-                  WHERE p.p = s.p AND u.region_code = c)
+    SELECT key, list(DISTINCT x.code) AS found FROM (
+        SELECT s.key, s.p, unnest(r.codes) AS code FROM splits s JOIN region_readings r ON r.key = s.s
+    ) x
+    JOIN prefixes p USING (p)
+    JOIN region_up u ON u.region_code = x.code AND u.up_code = p.code AND NOT u.is_self
+    GROUP BY key
 ), decided AS (
-    SELECT d.t, d.division, d.issuer, d.codes,
-        CASE WHEN len(d.codes) = 1 THEN d.codes[1] END AS single,
-        (SELECT list(code ORDER BY code) FROM shared s
-         WHERE s.t = d.t AND s.division IS NOT DISTINCT FROM d.division AND s.issuer IS NOT DISTINCT FROM d.issuer) AS picked,
-        (SELECT list(code ORDER BY code) FROM split_found f
-         WHERE f.t = d.t AND f.division IS NOT DISTINCT FROM d.division AND f.issuer IS NOT DISTINCT FROM d.issuer) AS split
+    SELECT d.t, d.division, d.issuer, d.codes, coalesce(p.picked, []) AS picked, coalesce(f.found, []) AS split,
+        CASE WHEN len(d.codes) = 1 THEN d.codes[1]
+             WHEN len(d.codes) > 1 AND len(p.picked) = 1 THEN p.picked[1]
+             WHEN d.codes IS NULL AND len(f.found) = 1 THEN f.found[1] END AS region_code
     FROM direct d
+    LEFT JOIN picked p USING (t, division, issuer)
+    LEFT JOIN split_found f USING (key)
+), named AS (  -- the candidates of what stays ambiguous, as a person reads them
+    SELECT t, division, issuer, string_agg(l.label, ', ' ORDER BY l.region_code) AS names
+    FROM (SELECT t, division, issuer, unnest(CASE WHEN len(codes) > 1 THEN codes ELSE split END) AS code
+          FROM decided WHERE region_code IS NULL AND (len(codes) > 1 OR len(split) > 1)) x
+    JOIN region_label l ON l.region_code = x.code
+    GROUP BY ALL
 )
-SELECT t, division, issuer,
-    CASE WHEN single IS NOT NULL THEN single
-         WHEN len(codes) > 1 AND len(picked) = 1 THEN picked[1]
-         WHEN codes IS NULL AND len(split) = 1 THEN split[1] END AS region_code,
-    CASE WHEN single IS NOT NULL OR (len(codes) > 1 AND len(picked) = 1) OR (codes IS NULL AND len(split) = 1) THEN NULL
-         WHEN len(codes) > 1 OR len(split) > 1 THEN
-            'region ''' || t || ''' is ambiguous: it names '
-            || (SELECT string_agg(label, ', ' ORDER BY region_code) FROM region_label
-                WHERE list_contains(coalesce(codes, split), region_code))
-            || CASE WHEN division IS NOT NULL THEN ' and the USCC''s division code ' || division || ' points to none alone'
-                    WHEN issuer IS NOT NULL THEN ' and the issuer ''' || issuer || ''' names none alone'
+SELECT d.t, d.division, d.issuer, d.region_code,
+    CASE WHEN d.region_code IS NOT NULL THEN NULL
+         WHEN n.names IS NOT NULL THEN 'region ''' || d.t || ''' is ambiguous: it names ' || n.names
+            || CASE WHEN d.division <> '' THEN ' and the USCC''s division code ' || d.division || ' points to none alone'
+                    WHEN d.issuer <> '' THEN ' and the issuer ''' || d.issuer || ''' names none alone'
                     ELSE '' END
-         ELSE 'region ''' || t || ''' is no region name, code or alias' END AS reason
-FROM decided;
+         ELSE 'region ''' || d.t || ''' is no region name, code or alias' END AS reason
+FROM decided d LEFT JOIN named n USING (t, division, issuer);
+
+CREATE OR REPLACE TEMP TABLE region_plain AS
+SELECT t, region_code, reason FROM region_resolved WHERE division = '' AND issuer = '';
+CREATE OR REPLACE TEMP TABLE region_by_division AS
+SELECT t, division, region_code, reason FROM region_resolved WHERE division <> '';
+CREATE OR REPLACE TEMP TABLE region_by_issuer AS
+SELECT t, issuer, region_code, reason FROM region_resolved WHERE issuer <> '';
 
 -- Registry ------------------------------------------------------------------------------------
 CREATE OR REPLACE TEMP TABLE ent_dates AS
@@ -248,7 +284,7 @@ CREATE OR REPLACE TEMP TABLE ent_capitals AS
 WITH c AS (
     SELECT t, lim_number_parts(t) AS p FROM (
         SELECT DISTINCT registered_capital AS t FROM read_parquet('@raw@/enterprises/*.parquet', union_by_name = true)
-    ) WHERE lim_text(t) IS NOT NULL
+    ) WHERE NOT lim_empty(t)
 )
 SELECT c.t, lim_amount(c.p, 1) AS amount,
     CASE WHEN trim(c.p.unit) = '' THEN 'CNY' ELSE u.currency END AS currency
@@ -259,16 +295,20 @@ SET VARIABLE ai_pattern = (
 );
 
 COPY (
-    WITH e AS (
+    WITH e0 AS (
         SELECT _file_id, _line, uscc, name, region, registered_on, deregistered_on, registered_capital,
             business_scope, upper(lim_text(uscc)) AS code, nullif(trim(name), '') AS name_t
         FROM read_parquet('@raw@/enterprises/*.parquet', union_by_name = true)
+    ), e AS (
+        SELECT *, CASE WHEN regexp_full_match(left(code, 17), '[0-9]{17}') THEN CAST(left(code, 17) AS BIGINT) END
+            AS code_digits
+        FROM e0
     ), j AS (
         SELECT e.*, coalesce(r1.region_code, r2.region_code) AS region_code, coalesce(r2.reason, r1.reason) AS region_reason,
             reg.d AS reg, dereg.d AS dereg, cap.amount AS cap_amount, cap.currency AS cap_currency
         FROM e
-        LEFT JOIN region_resolved r1 ON r1.t = e.region AND r1.division IS NULL AND r1.issuer IS NULL
-        LEFT JOIN region_resolved r2 ON r2.t = e.region AND r2.division = substr(e.code, 3, 6) AND r2.issuer IS NULL
+        LEFT JOIN region_plain r1 ON r1.t = e.region
+        LEFT JOIN region_by_division r2 ON r2.t = e.region AND r2.division = substr(e.code, 3, 6)
         LEFT JOIN ent_dates reg ON reg.t = e.registered_on
         LEFT JOIN ent_dates dereg ON dereg.t = e.deregistered_on
         LEFT JOIN ent_capitals cap ON cap.t = e.registered_capital
@@ -278,7 +318,7 @@ COPY (
             WHEN name_t IS NULL THEN 'name is empty'
             WHEN lim_empty(region) THEN 'region is empty'
             WHEN lim_empty(registered_on) THEN 'registered_on is empty'
-            WHEN NOT lim_uscc_ok(code) THEN 'uscc ''' || code || ''' is no valid GB 32100-2015 code (alphabet, length or check character)'
+            WHEN NOT lim_uscc_ok(code, code_digits) THEN 'uscc ''' || code || ''' is no valid GB 32100-2015 code (alphabet, length or check character)'
             WHEN region_code IS NULL THEN region_reason
             WHEN reg.value IS NULL THEN lim_bad_date('registered_on', registered_on)
             WHEN NOT lim_empty(deregistered_on) AND dereg.value IS NULL THEN lim_bad_date('deregistered_on', deregistered_on)
@@ -318,7 +358,7 @@ COPY (
                 ['num', 'unit', 'precision']) AS cap,
             lim_number_parts(investment) AS inv
         FROM c
-        LEFT JOIN region_resolved r ON r.t = c.region AND r.division IS NULL AND r.issuer IS NULL
+        LEFT JOIN region_plain r ON r.t = c.region
         LEFT JOIN words w ON w.vocabulary = 'event' AND w.word = lower(lim_text(c.event))
     ), v AS (
         SELECT j.*,
@@ -328,20 +368,20 @@ COPY (
             CASE WHEN trim(inv.unit) = '' THEN 'CNY' ELSE u.currency END AS inv_currency
         FROM j LEFT JOIN units u ON lower(u.unit) = lower(trim(j.inv.unit)) AND u.kind = 'money'
     )
-    SELECT _file_id, _line, lim_text(project) AS project_name, region_code, event_value AS event,
+    SELECT _file_id, _line, lim_words(project) AS project_name, region_code, event_value AS event,
         d.value AS event_date, d.precision AS event_date_precision, pflops AS capacity_pflops,
         nullif(cap.precision, '') AS capacity_precision,
         CAST(CASE WHEN inv_currency = 'CNY' THEN inv_amount END AS DECIMAL(18, 2)) AS investment_cny,
         CASE
-            WHEN lim_text(project) IS NULL THEN 'project is empty'
-            WHEN lim_text(region) IS NULL THEN 'region is empty'
-            WHEN lim_text(event) IS NULL THEN 'event is empty'
-            WHEN lim_text(event_date) IS NULL THEN 'event_date is empty'
+            WHEN lim_empty(project) THEN 'project is empty'
+            WHEN lim_empty(region) THEN 'region is empty'
+            WHEN lim_empty(event) THEN 'event is empty'
+            WHEN lim_empty(event_date) THEN 'event_date is empty'
             WHEN region_code IS NULL THEN region_reason
             WHEN event_value IS NULL THEN 'event ''' || event || ''' is none of announced (签约/宣布), construction_started (开工), completed (竣工/峻工), operational (投运/上线)'
             WHEN d.value IS NULL THEN lim_bad_date('event_date', event_date)
-            WHEN lim_text(capacity) IS NOT NULL AND pflops IS NULL THEN 'capacity ''' || capacity || ''' is no capacity (500P, 500 PFLOPS, 2E, 2 EFLOPS, 1000P(FP16))'
-            WHEN lim_text(investment) IS NOT NULL AND (inv_amount IS NULL OR inv_currency IS NULL OR abs(inv_amount) >= 1e16)
+            WHEN NOT lim_empty(capacity) AND pflops IS NULL THEN 'capacity ''' || capacity || ''' is no capacity (500P, 500 PFLOPS, 2E, 2 EFLOPS, 1000P(FP16))'
+            WHEN NOT lim_empty(investment) AND (inv_amount IS NULL OR inv_currency IS NULL OR abs(inv_amount) >= 1e16)
                 THEN 'investment ''' || investment || ''' is no amount of money (10亿元)'
         END AS _reject_reason,
         concat_ws(',', project, region, event, event_date, capacity, investment, operator, source) AS _raw
@@ -374,7 +414,7 @@ COPY (
             coalesce(lim_text(unit) = v.mag || trim(v.unit), false) AND v.mag <> '' AS repeats,
             lower(lim_text(is_forecast)) AS forecast_text
         FROM cells
-        LEFT JOIN region_resolved r ON r.t = cells.region AND r.division IS NULL AND r.issuer IS NULL
+        LEFT JOIN region_plain r ON r.t = cells.region
         LEFT JOIN (
             SELECT DISTINCT lower(trim(w)) AS word, indicator_code, value_kind FROM catalogue,
                 unnest(list_prepend(indicator_code, string_split(labels_zh, '|'))) AS x(w)
@@ -394,12 +434,12 @@ COPY (
     SELECT _file_id, _line, region_code, indicator_code, year AS period,
         CAST(CASE WHEN abs(amount) < 1e16 THEN amount END AS DECIMAL(18, 2)) AS value, value_kind,
         coalesce(forecast_text IN ('true', '是', 'yes', '1'), false) AS is_forecast,
-        lim_text(source) AS source, lim_text(source_quote) AS source_quote,
+        lim_words(source) AS source, lim_words(source_quote) AS source_quote,
         CASE
-            WHEN lim_text(region) IS NULL THEN 'region is empty'
-            WHEN lim_text(indicator) IS NULL THEN 'indicator is empty'
-            WHEN lim_text(period) IS NULL THEN 'period is empty'
-            WHEN lim_text(value) IS NULL THEN 'value is empty'
+            WHEN lim_empty(region) THEN 'region is empty'
+            WHEN lim_empty(indicator) THEN 'indicator is empty'
+            WHEN lim_empty(period) THEN 'period is empty'
+            WHEN lim_empty(value) THEN 'value is empty'
             WHEN region_code IS NULL THEN region_reason
             WHEN indicator_code IS NULL THEN 'indicator ''' || indicator || ''' is not in the catalogue'
             WHEN year IS NULL THEN 'period ''' || period || ''' is not a year (2023, 2023年)'
@@ -425,7 +465,10 @@ SELECT * FROM read_parquet('@stage@/indicators.parquet') WHERE _reject_reason IS
 -- Policies -------------------------------------------------------------------------------------
 COPY (
     WITH j AS (
-        SELECT p.*, r.region_code, r.reason AS region_reason, lv.value AS level_value, dt.value AS doc_type_value,
+        SELECT p.*,
+            CASE WHEN p.region_issuer = '' THEN r1.region_code ELSE r2.region_code END AS region_code,
+            CASE WHEN p.region_issuer = '' THEN r1.reason ELSE r2.reason END AS region_reason,
+            lv.value AS level_value, dt.value AS doc_type_value,
             lim_date(published_on) AS pub, lim_date(effective_on) AS eff,
             regexp_extract(lim_text(plan_period), '^([0-9]{4})\s*年?\s*(?:-|—|–|~|～|至|到)+\s*([0-9]{4})\s*年?$', ['a', 'b'])
                 AS plan,
@@ -434,7 +477,8 @@ COPY (
                     json_extract(topics, '$[*]'), x -> json_type(x) = 'VARCHAR')), true)
                  ELSE false END AS topics_ok
         FROM pol_fields p
-        LEFT JOIN region_resolved r ON r.t = p.region AND r.division IS NULL AND r.issuer IS NOT DISTINCT FROM p.issuer
+        LEFT JOIN region_plain r1 ON r1.t = p.region
+        LEFT JOIN region_by_issuer r2 ON r2.t = p.region AND r2.issuer = p.region_issuer
         LEFT JOIN words lv ON lv.vocabulary = 'level' AND lv.word = lower(lim_text(p.level))
         LEFT JOIN words dt ON dt.vocabulary = 'doc_type' AND dt.word = lower(lim_text(p.doc_type))
     )
@@ -443,21 +487,21 @@ COPY (
             AS policy_id,
         region_code, coalesce(level_value, (SELECT level FROM regions WHERE regions.region_code = j.region_code)) AS level,
         pub.value AS published_on, pub.precision AS published_on_precision, doc_type_value AS doc_type,
-        lim_text(title) AS title, lim_text(issuer) AS issuer,
+        lim_words(title) AS title, lim_words(issuer) AS issuer,
         CASE WHEN plan.a <> '' THEN CAST(plan.a AS INTEGER) END AS plan_start_year,
         CASE WHEN plan.a <> '' THEN CAST(plan.b AS INTEGER) END AS plan_end_year,
         CASE
             WHEN bad_json IS NOT NULL THEN bad_json
-            WHEN lim_text(title) IS NULL THEN 'title is empty'
-            WHEN lim_text(issuer) IS NULL THEN 'issuer is empty'
-            WHEN lim_text(region) IS NULL THEN 'region is empty'
-            WHEN lim_text(published_on) IS NULL THEN 'published_on is empty'
-            WHEN lim_text(doc_type) IS NULL THEN 'doc_type is empty'
+            WHEN lim_empty(title) THEN 'title is empty'
+            WHEN lim_empty(issuer) THEN 'issuer is empty'
+            WHEN lim_empty(region) THEN 'region is empty'
+            WHEN lim_empty(published_on) THEN 'published_on is empty'
+            WHEN lim_empty(doc_type) THEN 'doc_type is empty'
             WHEN region_code IS NULL THEN region_reason
-            WHEN lim_text(level) IS NOT NULL AND level_value IS NULL THEN 'level ''' || level || ''' is none of national/province/city/district'
+            WHEN NOT lim_empty(level) AND level_value IS NULL THEN 'level ''' || level || ''' is none of national/province/city/district'
             WHEN pub.value IS NULL THEN lim_bad_date('published_on', published_on)
-            WHEN lim_text(effective_on) IS NOT NULL AND eff.value IS NULL THEN lim_bad_date('effective_on', effective_on)
-            WHEN lim_text(plan_period) IS NOT NULL AND (plan.a = '' OR plan.a > plan.b)
+            WHEN NOT lim_empty(effective_on) AND eff.value IS NULL THEN lim_bad_date('effective_on', effective_on)
+            WHEN NOT lim_empty(plan_period) AND (plan.a = '' OR plan.a > plan.b)
                 THEN 'plan_period ''' || plan_period || ''' is no period like 2018-2025年'
             WHEN doc_type_value IS NULL THEN 'doc_type ''' || doc_type || ''' is none of plan, measures, regulation, notice, speech, agreement, other'
             WHEN NOT topics_ok THEN 'topics is not a list of strings'

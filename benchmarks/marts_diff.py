@@ -25,7 +25,7 @@ def _q(path: Path | str) -> str:
 
 
 def read_table(path: Path) -> tuple[list[tuple[str, str]], list[tuple]]:
-    con = duckdb.connect()
+    con = duckdb.connect(config={"python_enable_replacements": False})
     try:
         # No hive partitioning: a folder named like key=value must not become a column.
         source = f"read_parquet({_q(path)}, hive_partitioning = false)"
@@ -84,7 +84,7 @@ def release_against_limit(release_folder: Path, limit_db: Path) -> dict:
     """Every mart of the release against the limit's table of that name: rows only in one side
     (EXCEPT ALL both ways, over the release's columns; doubles rounded to 9 significant digits,
     as two engines' sums of the same doubles differ in the last bits), the first few of each."""
-    con = duckdb.connect()
+    con = duckdb.connect(config={"python_enable_replacements": False})
     out: dict = {}
     try:
         con.execute(f"ATTACH {_q(limit_db)} AS lim (READ_ONLY)")
@@ -128,7 +128,7 @@ def release_against_limit(release_folder: Path, limit_db: Path) -> dict:
 
 def rejected_against_limit(release_folder: Path, limit_db: Path) -> dict:
     """audit.rejected_rows of the release against the limit's, per source, by (file, line)."""
-    con = duckdb.connect()
+    con = duckdb.connect(config={"python_enable_replacements": False})
     try:
         con.execute(f"ATTACH {_q(limit_db)} AS lim (READ_ONLY)")
         rel = f"read_parquet({_q(release_folder / 'audit.rejected_rows.parquet')})"
