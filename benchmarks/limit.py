@@ -200,7 +200,7 @@ class Limit:
             self.load_csv_exact(name, landed, columns, n)
             return True
         target = self.out / "raw" / name / f"{n:03d}.parquet"
-        fields = ", ".join(f"c{i} AS {ident(c)}" for i, c in enumerate(columns, start=1))
+        fields = self.select_fields(name, columns)
         con.register("lim_lines", pa.table({"_line": lines}))
         con.execute(f"COPY (SELECT CAST({n} AS INTEGER) AS _file_id, l._line, {fields} "
                     f"FROM {reader}, ignore_errors = true) POSITIONAL JOIN lim_lines AS l) "
@@ -240,11 +240,19 @@ class Limit:
                 flush()
         if batch:
             flush()
-        fields = ", ".join(f"c{i} AS {ident(c)}" for i, c in enumerate(columns, start=1))
+        fields = self.select_fields(name, columns)
         con.execute(f"COPY (SELECT CAST({n} AS INTEGER) AS _file_id, _line, {fields} "
                     f"FROM lim_exact ORDER BY _line) TO {q(target)} (FORMAT parquet, COMPRESSION zstd)")
         con.execute("DROP TABLE lim_exact")
         self.record(name, landed, n, "line_exact", kept, structural)
+
+    @staticmethod
+    def select_fields(name: str, columns: list[str]) -> str:
+        """Positional columns c1..cn under their names; every field of the source, NULL where the
+        file lacks an optional column; unknown columns kept under their own names."""
+        present = [f"c{i} AS {ident(c)}" for i, c in enumerate(columns, start=1)]
+        absent = [f"NULL::VARCHAR AS {ident(f)}" for f in CSV_SOURCES[name].fields if f not in columns]
+        return ", ".join(present + absent)
 
     @staticmethod
     def structural_reason(text: str, kinds: str, width: int) -> str:

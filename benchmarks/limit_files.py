@@ -186,22 +186,32 @@ def kept_lines(line_map: LineMap, rejected_starts: np.ndarray) -> np.ndarray:
 
 
 def read_line_exact(text: Path, width: int):
-    """(line, fields) of every record, or (line, None, raw) for a line that is no record of `width`
-    fields; exact by construction (Python's csv module, physical lines counted as it reads them)."""
-    with open(text, encoding="utf-8-sig", newline="") as f:
-        reader = csv.reader(f, strict=True)
-        start = 1
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error:
-                # an unbalanced quote: report the line and go on after it
-                yield start, None, f"malformed CSV quoting at line {start}"
-                start = reader.line_num + 1
-                continue
-            end = reader.line_num
-            if start > 1 and fields:
-                yield start, (fields if len(fields) == width else None), ",".join(fields)
-            start = end + 1
+    """(line, fields, raw) of every record after the header, fields None for one that is no record of
+    `width` fields; exact by construction: Python's csv module reads the lines one by one, and a
+    line is what ends at '\n' (the line map's count)."""
+    consumed: list[str] = []
+
+    def lines():
+        with open(text, "rb") as f:
+            for number, raw in enumerate(f):
+                line = raw.decode("utf-8")
+                if number == 0:
+                    line = line.removeprefix("\ufeff")
+                consumed.append(line)
+                yield line
+
+    reader = csv.reader(lines(), strict=True)
+    start = 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:  # an unbalanced quote: the lines read so far are no record
+            fields = None
+        raw = "".join(consumed).rstrip("\r\n")
+        span = len(consumed)
+        consumed.clear()
+        if start > 1 and raw.strip():
+            yield start, (fields if fields is not None and len(fields) == width else None), raw
+        start += span
