@@ -162,7 +162,7 @@ class Limit:
     def reader(self, landed: Landed, width: int) -> str:
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, width + 1)) + "}"
         return (f"read_csv({q(landed.text)}, header = true, columns = {columns}, auto_detect = false, delim = ',', "
-                f"quote = '\"', escape = '\"', encoding = 'utf-8'")
+                f"quote = '\"', escape = '\"'")
 
     def load_csv(self, name: str, source: CsvSource, path: Path, n: int) -> None:
         t0 = _now()
@@ -191,7 +191,8 @@ class Limit:
                                  "rejects_scan = 'lim_scan')").fetchall()
         errors = con.execute("SELECT line_byte_position, string_agg(DISTINCT error_type, ', '), any_value(csv_line) "
                              "FROM lim_rej GROUP BY ALL ORDER BY 1").fetchall()
-        if any("INVALID UNICODE" in kinds for _, kinds, _ in errors) and landed.encoding != "gb18030":
+        if any("INVALID UNICODE" in kinds or "INVALID ENCODING" in kinds for _, kinds, _ in errors) \
+                and landed.encoding != "gb18030":
             return False
         starts = landed.line_map.line_of(np.array([e[0] for e in errors], dtype=np.int64))
         lines = kept_lines(landed.line_map, starts)
@@ -297,7 +298,7 @@ class Limit:
         # NULL), numbered in file order; proven against the newline count.
         con.execute(f"""COPY (SELECT CAST({n} AS INTEGER) AS _file_id, row_number() OVER () AS _line, text
             FROM read_csv({q(landed.text)}, header = false, columns = {{'text': 'VARCHAR'}}, delim = chr(30),
-                          quote = '', escape = '', auto_detect = false, strict_mode = false, encoding = 'utf-8'))
+                          quote = '', escape = '', auto_detect = false, strict_mode = false))
             TO {q(target)} (FORMAT parquet, COMPRESSION zstd)""")
         rows = con.execute(f"SELECT count(*) FROM read_parquet({q(target)})").fetchone()[0]
         method = "json_lines"

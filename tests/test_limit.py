@@ -119,3 +119,18 @@ def test_region_forms_and_units_by_hand(tmp_path):
     assert [line for line, _ in rejected] == [5, 10, 11]
     assert "230404" in rejected[0][1] and "440305" in rejected[0][1]  # the candidates are named
     assert "different units" in rejected[1][1] and "not a number" in rejected[2][1]
+
+
+def test_a_file_utf8_only_at_its_start_is_read_as_gb18030(tmp_path):
+    """The encoding is sniffed on the first block; DuckDB's reader finds the GB18030 bytes further on."""
+    raw = tmp_path / "raw"
+    (raw / "compute").mkdir(parents=True)
+    lines = ["project,region,event,event_date"] + [f"P{i},110000,announced,2021-01-01" for i in range(3000)]
+    lines.append("北京算力项目,北京市,开工,2022年3月1日")  # line 3002, past the sniffed block
+    (raw / "compute" / "late.csv").write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
+    result = Limit(raw, tmp_path / "out", "300MB", 2).run()
+    assert [(f["encoding"], f["rows"], f["rejected"]) for f in result["files"]] == [("gb18030", 3001, 0)]
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{tmp_path / 'out' / 'limit.duckdb'}' AS lim (READ_ONLY)")
+    assert con.execute("SELECT projects_started FROM lim.marts.compute_buildout "
+                       "WHERE region_code = '110000' AND month = DATE '2022-03-01'").fetchall() == [(1,)]
