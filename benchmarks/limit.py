@@ -38,6 +38,7 @@ import json
 import re
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,7 +150,7 @@ class Limit:
         columns, seen = [], set()
         for pos, cell in enumerate(cells, start=1):
             name = names.get(cell.strip().lower()) or names.get(cell.strip())
-            if name in seen:
+            if name is not None and name in seen:
                 raise UnreadableFile(f"{landed.relative}: column {name} twice in the header")
             seen.add(name)
             columns.append(name or (re.sub(r"\W+", "_", cell.strip()).strip("_").lower() or f"column_{pos}"))
@@ -164,11 +165,9 @@ class Limit:
         return (f"read_csv({q(landed.text)}, header = true, columns = {columns}, auto_detect = false, delim = ',', "
                 f"quote = '\"', escape = '\"'")
 
-    def load_csv(self, name: str, source: CsvSource, path: Path, n: int) -> None:
-        t0 = _now()
-        landed = land(path, self.raw, self.scratch, csv_lines=True)
-        self.phase(f"{name}: hash, gunzip, transcode, line map (Python)", t0)
+    def load_csv(self, name: str, source: CsvSource, path: Path, n: int, landed: Landed) -> None:
         if self.duplicate(name, landed):
+            self.cleanup(landed)
             return
         try:
             if not self.load_csv_fast(name, source, landed, n):
@@ -287,9 +286,9 @@ class Limit:
             landed.text.unlink(missing_ok=True)
 
     # --- JSON lines ---------------------------------------------------------------------------
-    def load_jsonl(self, path: Path, n: int) -> None:
-        landed = land(path, self.raw, self.scratch, csv_lines=False)
+    def load_jsonl(self, path: Path, n: int, landed: Landed) -> None:
         if self.duplicate("policies", landed):
+            self.cleanup(landed)
             return
         target = self.out / "raw" / "policies" / f"{n:03d}.parquet"
         lines = _count_lines(landed.text)
@@ -317,20 +316,39 @@ class Limit:
     # --- the whole night ----------------------------------------------------------------------
     def run(self) -> dict:
         started = time.perf_counter()
-        n = 0
-        for name, source in CSV_SOURCES.items():
+        tasks = [(name, source, path) for name, source in CSV_SOURCES.items()
+                 for path in self.files(source.folder, source.suffixes)]
+        tasks += [("policies", None, path) for path in self.files(JSONL_FOLDER, JSONL_SUFFIXES)]
+
+        def landing(task):  # Python's share (hashing, zlib, codecs, numpy release the GIL)
+            name, source, path = task
             t0 = _now()
-            for path in self.files(source.folder, source.suffixes):
-                n += 1
-                self.load_csv(name, source, path, n)
-            self.timed(f"land and raw: {name}", t0)
+            landed = land(path, self.raw, self.scratch, csv_lines=source is not None)
+            return landed, time.perf_counter() - t0[0]
+
+        # The next file is landed in a second thread while DuckDB reads this one.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            ahead = pool.submit(landing, tasks[0]) if tasks else None
+            current_source, t_source = None, _now()
+            for n, task in enumerate(tasks, start=1):
+                name, source, path = task
+                if name != current_source:
+                    if current_source is not None:
+                        self.timed(f"land and raw: {current_source}", t_source)
+                    current_source, t_source = name, _now()
+                waited = _now()
+                landed, seconds = ahead.result()
+                self.phase("landing in Python (overlapped; this is the wait for it)", waited)
+                self.phases.setdefault("landing in Python: wall in its own thread", [0.0, 0.0])[0] += seconds
+                ahead = pool.submit(landing, tasks[n]) if n < len(tasks) else None
+                if source is not None:
+                    self.load_csv(name, source, path, n, landed)
+                else:
+                    self.load_jsonl(path, n, landed)
+            if current_source is not None:
+                self.timed(f"land and raw: {current_source}", t_source)
         for label, (wall, cpu) in self.phases.items():
             self.timings.append((f"  {label}", round(wall, 3), round(cpu, 3)))
-        t0 = _now()
-        for path in self.files(JSONL_FOLDER, JSONL_SUFFIXES):
-            n += 1
-            self.load_jsonl(path, n)
-        self.timed("land and raw: policies", t0)
         shutil.rmtree(self.scratch, ignore_errors=True)
         con = self.con
         for source in ("enterprises", "indicators", "compute", "policies"):

@@ -199,12 +199,18 @@ WITH l AS (
 )
 SELECT _file_id, _line, text, bad_json, f[1] AS id, f[2] AS title, f[3] AS issuer, f[4] AS region,
     f[5] AS level, f[6] AS published_on, f[7] AS effective_on, f[8] AS plan_period, f[9] AS doc_type,
-    f[10] AS source, f[11] AS source_quote, topics,
-    CASE WHEN lim_key(f[4]) IN (SELECT key FROM shared_keys) THEN coalesce(f[3], '') ELSE '' END AS region_issuer
+    f[10] AS source, f[11] AS source_quote, topics
 FROM v;
 
+-- A policy's issuer is its region's context only where several regions share the region text.
+CREATE OR REPLACE TEMP TABLE pol_shared AS
+SELECT t FROM (SELECT DISTINCT region AS t FROM pol_fields WHERE region IS NOT NULL)
+WHERE lim_key(t) IN (SELECT key FROM shared_keys);
+
 INSERT INTO region_mentions
-SELECT DISTINCT region, '', region_issuer FROM pol_fields WHERE bad_json IS NULL AND region IS NOT NULL;
+SELECT DISTINCT p.region, '', CASE WHEN s.t IS NOT NULL THEN coalesce(p.issuer, '') ELSE '' END
+FROM pol_fields p LEFT JOIN pol_shared s ON s.t = p.region
+WHERE p.bad_json IS NULL AND p.region IS NOT NULL;
 
 CREATE OR REPLACE TEMP TABLE region_resolved AS
 WITH m AS (
@@ -463,29 +469,39 @@ CREATE OR REPLACE TEMP TABLE figures AS
 SELECT * FROM read_parquet('@stage@/indicators.parquet') WHERE _reject_reason IS NULL;
 
 -- Policies -------------------------------------------------------------------------------------
+CREATE OR REPLACE TEMP TABLE pol_dates AS
+SELECT t, lim_date(t) AS d FROM (
+    SELECT published_on AS t FROM pol_fields UNION SELECT effective_on FROM pol_fields
+) WHERE t IS NOT NULL;
+
 COPY (
-    WITH j AS (
+    WITH i AS (
+        SELECT p.*, CASE WHEN s.t IS NOT NULL THEN coalesce(p.issuer, '') ELSE '' END AS region_issuer
+        FROM pol_fields p LEFT JOIN pol_shared s ON s.t = p.region
+    ), j AS (
         SELECT p.*,
             CASE WHEN p.region_issuer = '' THEN r1.region_code ELSE r2.region_code END AS region_code,
             CASE WHEN p.region_issuer = '' THEN r1.reason ELSE r2.reason END AS region_reason,
-            lv.value AS level_value, dt.value AS doc_type_value,
-            lim_date(published_on) AS pub, lim_date(effective_on) AS eff,
+            lv.value AS level_value, dt.value AS doc_type_value, pd.d AS pub, ed.d AS eff, rg.level AS region_level,
             regexp_extract(lim_text(plan_period), '^([0-9]{4})\s*年?\s*(?:-|—|–|~|～|至|到)+\s*([0-9]{4})\s*年?$', ['a', 'b'])
                 AS plan,
             CASE WHEN topics IS NULL OR json_type(topics) = 'NULL' THEN true
                  WHEN json_type(topics) = 'ARRAY' THEN coalesce(list_bool_and(list_transform(
                     json_extract(topics, '$[*]'), x -> json_type(x) = 'VARCHAR')), true)
                  ELSE false END AS topics_ok
-        FROM pol_fields p
+        FROM i p
         LEFT JOIN region_plain r1 ON r1.t = p.region
         LEFT JOIN region_by_issuer r2 ON r2.t = p.region AND r2.issuer = p.region_issuer
+        LEFT JOIN regions rg ON rg.region_code = CASE WHEN p.region_issuer = '' THEN r1.region_code ELSE r2.region_code END
+        LEFT JOIN pol_dates pd ON pd.t = p.published_on
+        LEFT JOIN pol_dates ed ON ed.t = p.effective_on
         LEFT JOIN words lv ON lv.vocabulary = 'level' AND lv.word = lower(lim_text(p.level))
         LEFT JOIN words dt ON dt.vocabulary = 'doc_type' AND dt.word = lower(lim_text(p.doc_type))
     )
     SELECT _file_id, _line,
         coalesce(lim_text(id), 'p_' || left(md5(trim(issuer) || '|' || trim(title) || '|' || CAST(pub.value AS VARCHAR)), 16))
             AS policy_id,
-        region_code, coalesce(level_value, (SELECT level FROM regions WHERE regions.region_code = j.region_code)) AS level,
+        region_code, coalesce(level_value, region_level) AS level,
         pub.value AS published_on, pub.precision AS published_on_precision, doc_type_value AS doc_type,
         lim_words(title) AS title, lim_words(issuer) AS issuer,
         CASE WHEN plan.a <> '' THEN CAST(plan.a AS INTEGER) END AS plan_start_year,
