@@ -19,6 +19,10 @@ from pathlib import Path
 import duckdb
 
 SHOWN = 5
+# A reason as a kind: the value it quotes (up to the last "' is ": names hold apostrophes), other quoted
+# values and parenthesised lists blanked.
+REASON_KIND = (r"""regexp_replace(regexp_replace(regexp_replace(reason, '''.*'' is ', '… is '), """
+               r"""'''[^'']*''', '…', 'g'), '\([^)]*\)', '(…)', 'g')""")
 
 
 def _q(path: Path | str) -> str:
@@ -42,12 +46,17 @@ def compare(con: duckdb.DuckDBPyConnection, truth_dir: Path, city_indicators: st
     differing = con.execute(f"""SELECT region_code, name_zh, year, truth, mart FROM t_joined
         WHERE present AND truth IS DISTINCT FROM mart ORDER BY region_code, year LIMIT {SHOWN}""").fetchall()
     n_diff = con.execute("SELECT count(*) FROM t_joined WHERE present AND truth IS DISTINCT FROM mart").fetchone()[0]
+    by_level = dict(con.execute(f"""SELECT t.level, count(*) FROM t_joined j
+        JOIN (SELECT DISTINCT region_code, level FROM read_csv({counts}, header = true, all_varchar = true)) t
+          USING (region_code)
+        WHERE j.present AND j.truth IS DISTINCT FROM j.mart GROUP BY ALL ORDER BY 2 DESC""").fetchall())
     absent = con.execute(f"SELECT region_code, name_zh, year, truth FROM t_joined WHERE NOT present "
                          f"ORDER BY region_code, year LIMIT {SHOWN}").fetchall()
     # rows the mart counts where the truth has no row (a region the truth has no kept record in)
     extra_regions = con.execute(f"""SELECT count(*) FROM (SELECT DISTINCT region_code FROM {city_indicators}
         WHERE ai_enterprise_count IS NOT NULL) m WHERE region_code NOT IN (SELECT region_code FROM t_counts)""").fetchone()[0]
-    out: dict = {"ai_counts": {"truth_rows": total, "equal": equal, "different": n_diff, "missing_from_mart": missing,
+    out: dict = {"ai_counts": {"truth_rows": total, "equal": equal, "different": n_diff, "different_by_level": by_level,
+                               "missing_from_mart": missing,
                                "first_different": [list(r) for r in differing], "first_missing": [list(r) for r in absent],
                                "mart_regions_not_in_truth": extra_regions}}
 
@@ -76,6 +85,13 @@ def compare(con: duckdb.DuckDBPyConnection, truth_dir: Path, city_indicators: st
                 f"SELECT file, line, reason, value {missing_q} ORDER BY file, line LIMIT {SHOWN}", [source]).fetchall()],
             "first_extra": [list(r) for r in con.execute(
                 f"SELECT file, line, reason {extra_q} ORDER BY file, line LIMIT {SHOWN}", [source]).fetchall()],
+            # what kind of rows: the truth's reason for the missing ones; for the extra ones, the
+            # warehouse's reason with its quoted values and parentheses blanked, most frequent first
+            "missing_by_reason": dict(con.execute(
+                f"SELECT reason, count(*) {missing_q} GROUP BY ALL ORDER BY 2 DESC", [source]).fetchall()),
+            "extra_by_reason": dict(con.execute(
+                f"SELECT {REASON_KIND}, count(*) {extra_q} GROUP BY ALL ORDER BY 2 DESC LIMIT {SHOWN}",
+                [source]).fetchall()),
         }
     out["rejected"] = per_source
 
@@ -127,20 +143,25 @@ def _short(text: str, width: int = 90) -> str:
 def summary_lines(result: dict) -> list[str]:
     """Markdown lines: the counts, then one row per source."""
     c = result["ai_counts"]
+    levels = ", ".join(f"{k} {v:,}" for k, v in c.get("different_by_level", {}).items())
     lines = [f"ai_enterprise_count: {c['equal']:,} of {c['truth_rows']:,} region-years of the truth equal "
-             f"({c['different']:,} different, {c['missing_from_mart']:,} missing from the mart; "
+             f"({c['different']:,} different{' (' + levels + ')' if levels else ''}, "
+             f"{c['missing_from_mart']:,} missing from the mart; "
              f"{c['mart_regions_not_in_truth']} mart regions with a count the truth does not have)"
              + (f"; first different (region, name, year, truth, mart): "
                 + "; ".join(" ".join(str(x) for x in r) for r in c["first_different"]) if c["first_different"] else "")
              + (f"; first missing: " + "; ".join(" ".join(str(x) for x in r) for r in c["first_missing"])
                 if c["first_missing"] else "") + ".", "",
-             "| source | truth | rejected | matched (file, line) | missing | extra | first missing | first extra |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+             "| source | truth | rejected | matched (file, line) | missing | extra | missing, by the truth's reason "
+             "| extra, by the warehouse's reason | first missing | first extra |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- |"]
     for source, r in result["rejected"].items():
         fm = "; ".join(f"{f}:{ln} {reason} `{_short(value, 40)}`" for f, ln, reason, value in r["first_missing"]) or "-"
         fe = "; ".join(f"{f}:{ln} {_short(reason)}" for f, ln, reason in r["first_extra"]) or "-"
+        mr = ", ".join(f"{k} {v:,}" for k, v in r.get("missing_by_reason", {}).items()) or "-"
+        er = "; ".join(f"{_short(k, 70)}: {v:,}" for k, v in r.get("extra_by_reason", {}).items()) or "-"
         lines.append(f"| {source} | {r['truth']:,} | {r['warehouse']:,} | {r['matched']:,} | {r['missing']:,} "
-                     f"| {r['extra']:,} | {fm} | {fe} |")
+                     f"| {r['extra']:,} | {mr} | {er} | {fm} | {fe} |")
     f = result["figures"]
     lines += ["", f"published_figures: {f['equal']:,} of {f['published']:,} figures equal the truth's value of the row "
               f"they come from (region, indicator, period, value in base units, forecast); {f['not_in_truth']} from "

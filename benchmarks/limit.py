@@ -26,7 +26,9 @@ What it does, in order:
    issuer), staging as Parquet with the reason of every rejected row, the latest record
    per USCC, AI keywords, roll-ups and every mart.
 
-Prints the seconds of each step and one JSON line `LIMIT {...}` at the end.
+While DuckDB reads one file, a second thread lands the next (hashing, zlib, codecs and
+numpy release the GIL). Prints each step's wall and CPU seconds and the process's peak RSS
+after it, and one JSON line `LIMIT {...}` at the end.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ import argparse
 import csv
 import io
 import json
+import os
 import re
+import resource
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -124,8 +128,10 @@ class Limit:
         return now
 
     def timed(self, label: str, started: tuple[float, float]) -> None:
-        """(label, wall seconds, CPU seconds of this process, DuckDB's threads included)."""
-        self.timings.append((label, round(time.perf_counter() - started[0], 3), round(time.process_time() - started[1], 3)))
+        """(label, wall seconds, CPU seconds of this process (DuckDB's threads included), peak RSS
+        of the process so far in MB)."""
+        self.timings.append((label, round(time.perf_counter() - started[0], 3), round(time.process_time() - started[1], 3),
+                             round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
 
     # --- landing ------------------------------------------------------------------------------
     def files(self, folder: str, suffixes: tuple[str, ...]) -> list[Path]:
@@ -348,7 +354,7 @@ class Limit:
             if current_source is not None:
                 self.timed(f"land and raw: {current_source}", t_source)
         for label, (wall, cpu) in self.phases.items():
-            self.timings.append((f"  {label}", round(wall, 3), round(cpu, 3)))
+            self.timings.append((f"  {label}", round(wall, 3), round(cpu, 3), None))
         shutil.rmtree(self.scratch, ignore_errors=True)
         con = self.con
         for source in ("enterprises", "indicators", "compute", "policies"):
@@ -410,12 +416,11 @@ def main() -> None:
     parser.add_argument("--line-exact", action="store_true", help="read every file line-exactly (slow; for checking)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    import os
     limit = Limit(args.raw.resolve(), args.out.resolve(), args.memory_limit, args.threads or os.cpu_count() or 2,
                   force_line_exact=args.line_exact)
     result = limit.run()
-    for label, seconds, cpu in result["steps"]:
-        print(f"{seconds:8.2f} s {cpu:8.2f} s CPU  {label}")
+    for label, seconds, cpu, rss in result["steps"]:
+        print(f"{seconds:8.2f} s {cpu:8.2f} s CPU {rss or '':>6} MB  {label}")
     print(f"{result['seconds']:8.2f} s  in all")
     for mart, n in result["rows"].items():
         print(f"  marts.{mart:<24} {n:>10,} rows")

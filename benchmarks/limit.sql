@@ -345,14 +345,34 @@ COPY (
 ) TO '@stage@/enterprises.parquet' (FORMAT parquet, COMPRESSION zstd);
 
 -- The latest kept record per USCC (latest registered_on; a tie goes to the later file, then
--- the later line), the narrow columns the counts need.
+-- the later line), with what the counts need. max_by over 5 million groups is several
+-- times cheaper, in time and memory, on two BIGINTs than on structs, so both are packed:
+-- the record as region number (12 bits) | registered_on (22) | deregistered_on + 1, 0 for
+-- none (22) | AI (1), as days since 0001-01-01 (every 4-digit year fits); the order as
+-- registered_on (22) | file number (9) | line (32). The guard stops on what would not fit.
+CREATE OR REPLACE TEMP TABLE region_number AS
+SELECT region_code, CAST(row_number() OVER (ORDER BY region_code) AS BIGINT) AS number FROM regions;
+
+SELECT CASE WHEN max(_file_id) >= 512 OR max(_line) >= 4294967296 OR (SELECT max(number) FROM region_number) >= 4096
+            THEN error('the limit packs file numbers in 9 bits, lines in 32 and region numbers in 12: too many') END
+FROM read_parquet('@stage@/enterprises.parquet');
+
 CREATE OR REPLACE TEMP TABLE latest AS
-SELECT uscc, r.region_code, r.registered_on, r.deregistered_on, r.is_ai_related FROM (
-    SELECT uscc, max_by({'region_code': region_code, 'registered_on': registered_on,
-                         'deregistered_on': deregistered_on, 'is_ai_related': is_ai_related},
-                        (registered_on, _file_id, _line)) AS r
-    FROM read_parquet('@stage@/enterprises.parquet') WHERE _reject_reason IS NULL GROUP BY uscc
-);
+WITH records AS (
+    SELECT s.uscc, CAST(s.registered_on - DATE '0001-01-01' AS BIGINT) AS reg,
+        coalesce(CAST(s.deregistered_on - DATE '0001-01-01' AS BIGINT) + 1, 0) AS dereg,
+        CAST(s.is_ai_related AS BIGINT) AS ai, n.number, CAST(s._file_id AS BIGINT) AS file, s._line
+    FROM read_parquet('@stage@/enterprises.parquet') s JOIN region_number n USING (region_code)
+    WHERE s._reject_reason IS NULL
+), packed AS (
+    SELECT max_by((number << 45) | (reg << 23) | (dereg << 1) | ai, (reg << 41) | (file << 32) | _line) AS p
+    FROM records GROUP BY uscc
+)
+SELECT n.region_code, DATE '0001-01-01' + CAST((p >> 23) & 4194303 AS INTEGER) AS registered_on,
+    CASE WHEN (p >> 1) & 4194303 > 0 THEN DATE '0001-01-01' + CAST(((p >> 1) & 4194303) - 1 AS INTEGER) END
+        AS deregistered_on,
+    (p & 1) = 1 AS is_ai_related
+FROM packed JOIN region_number n ON n.number = p >> 45;
 
 -- Compute events ---------------------------------------------------------------------------
 COPY (

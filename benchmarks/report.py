@@ -144,9 +144,11 @@ def section(scale: float, started: str, load_start: str, load_end: str, mach: di
             out += _steps_table(runs[key]) + [""]
     c = runs.get("c")
     if c and c.extra.get("steps"):
-        out += [f"(c) the limit, {c.extra['seconds']:.1f} s inside the process (wall, and CPU of the process with "
-                "DuckDB's threads; steps under 0.05 s left out):", "", "| step | wall | CPU |", "| --- | ---: | ---: |"]
-        out += [f"| {label} | {w:.2f} | {cpu:.2f} |" for label, w, cpu in c.extra["steps"] if w >= 0.05 or cpu >= 0.05]
+        out += [f"(c) the limit, {c.extra['seconds']:.1f} s inside the process (wall; CPU of the process with DuckDB's "
+                "threads; the process's peak RSS after the step; steps under 0.05 s left out):", "",
+                "| step | wall | CPU | peak RSS so far |", "| --- | ---: | ---: | ---: |"]
+        out += [f"| {label} | {w:.2f} | {cpu:.2f} | {f'{rss:,} MB' if rss else ''} |" for label, w, cpu, rss in c.extra["steps"]
+                if w >= 0.05 or cpu >= 0.05]
         out.append("")
     out += ["### Correctness against the generator's truth", ""]
     for key, label in (("a", "(a)'s published release"), ("d", "(d)'s published release (counts: truth/increment/)"),
