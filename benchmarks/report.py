@@ -142,6 +142,13 @@ def section(scale: float, started: str, load_start: str, load_end: str, mach: di
     for key in ("a", "e", "d", "s"):
         if key in runs:
             out += _steps_table(runs[key]) + [""]
+    split = breakdown(runs["s"]) if "s" in runs else None
+    if split and defs and checks.get("interpreter_start") is not None:
+        start = next(iter(split.values()))
+        bare, imports = checks["interpreter_start"], defs[0]
+        out += [f"(s)'s start-up of {start:.2f} s, split: a bare interpreter starts and exits in {bare:.2f} s, importing "
+                f"orchestration.definitions takes {imports:.2f} s (both best of 3, measured apart), which leaves "
+                f"{start - bare - imports:.2f} s for the CLI, the Dagster instance and launching the run.", ""]
     c = runs.get("c")
     if c and c.extra.get("steps"):
         out += [f"(c) the limit, {c.extra['seconds']:.1f} s inside the process (wall; CPU of the process with DuckDB's "

@@ -37,6 +37,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from benchmarks import against_truth, marts_diff
@@ -124,6 +125,16 @@ def definitions_load(work: Path) -> tuple[float, list[float], str, str]:
     return min(times), times, before, uptime()
 
 
+def interpreter_start() -> float:
+    """A bare interpreter's start and exit, best of 3 (the floor under any night's start-up)."""
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run([PYTHON, "-c", "pass"], check=True, env=env_with())
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
 def ingest_speed(data: Path, work: Path) -> Measurement:
     """The largest plain UTF-8 registry file, read by DuckDB alone and by modu's ingest."""
     plain = [p for p in (data / "enterprises").glob("synthetic_registry_part*.csv") if "gb18030" not in p.name]
@@ -204,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         runs["s"] = night("s", "shipped sample, empty second night", SAMPLE_RAW, wh_s, work / "logs" / "s_sample_empty.log")
     defs = definitions_load(work)
     print(f"[defs] definitions load best of 3: {defs[0]:.2f} s ({', '.join(f'{t:.2f}' for t in defs[1])})", flush=True)
+    checks["interpreter_start"] = interpreter_start()
     ingest = ingest_speed(data, work)
     load_end = uptime()
 
