@@ -1,6 +1,6 @@
 """(c) The limit: everything the contract asks of a night, by hand, in DuckDB alone.
 
-    python -m benchmarks.limit --raw DIR --out FOLDER [--memory-limit 500MB] [--threads N]
+    python -m benchmarks.limit --raw DIR --out FOLDER [--memory-limit 300MB] [--threads N]
 
 The yardstick modu is measured against: the same landed files, the same contract
 (shared/contract/raw-sources.md and marts.md), the same dbt seeds, and nothing else of
@@ -410,7 +410,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--raw", type=Path, required=True, help="landing folder (as MODU_RAW_DIR)")
     parser.add_argument("--out", type=Path, required=True, help="folder for limit.duckdb, raw/, stage/")
-    parser.add_argument("--memory-limit", default="500MB", help="DuckDB's memory_limit (its default, 80%% of RAM, "
+    parser.add_argument("--memory-limit", default="300MB", help="DuckDB's memory_limit (its default, 80%% of RAM, "
                         "lets a national night grow to gigabytes instead of spilling)")
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: its own, the cores)")
     parser.add_argument("--line-exact", action="store_true", help="read every file line-exactly (slow; for checking)")

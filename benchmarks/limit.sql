@@ -410,7 +410,8 @@ COPY (
             WHEN NOT lim_empty(investment) AND (inv_amount IS NULL OR inv_currency IS NULL OR abs(inv_amount) >= 1e16)
                 THEN 'investment ''' || investment || ''' is no amount of money (10亿元)'
         END AS _reject_reason,
-        concat_ws(',', project, region, event, event_date, capacity, investment, operator, source) AS _raw
+        CASE WHEN _reject_reason IS NOT NULL  -- the raw row only where it is needed
+            THEN concat_ws(',', project, region, event, event_date, capacity, investment, operator, source) END AS _raw
     FROM v
 ) TO '@stage@/compute.parquet' (FORMAT parquet, COMPRESSION zstd);
 
@@ -481,7 +482,8 @@ COPY (
             WHEN forecast_text IS NOT NULL AND forecast_text NOT IN ('true', 'false', '是', '否', 'yes', 'no', '1', '0')
                 THEN 'is_forecast ''' || is_forecast || ''' is none of true/false/是/否'
         END AS _reject_reason,
-        concat_ws(',', region, indicator, period, value, unit, is_forecast, source, source_quote) AS _raw
+        CASE WHEN _reject_reason IS NOT NULL
+            THEN concat_ws(',', region, indicator, period, value, unit, is_forecast, source, source_quote) END AS _raw
     FROM fitted
 ) TO '@stage@/indicators.parquet' (FORMAT parquet, COMPRESSION zstd);
 
@@ -542,7 +544,7 @@ COPY (
             WHEN doc_type_value IS NULL THEN 'doc_type ''' || doc_type || ''' is none of plan, measures, regulation, notice, speech, agreement, other'
             WHEN NOT topics_ok THEN 'topics is not a list of strings'
         END AS _reject_reason,
-        text AS _raw
+        CASE WHEN _reject_reason IS NOT NULL THEN text END AS _raw
     FROM j
 ) TO '@stage@/policies.parquet' (FORMAT parquet, COMPRESSION zstd);
 
