@@ -88,8 +88,17 @@ def _steps_table(m: Measurement) -> list[str]:
     if not ev.get("steps"):
         return [f"({m.name}): no Dagster event log found."]
     split = breakdown(m) or {}
+    work = m.extra.get("work") or {}
+    did = ""
+    if work.get("dbt_built") is not None:
+        did = (f" dbt built {work['dbt_built']} node(s) and carried {work['dbt_carried']} over"
+               + (f" (dbt's own elapsed time {work['dbt_elapsed']:.1f} s; slowest: "
+                  + ", ".join(f"{n} {t:.2f} s" for n, t in work["dbt_slowest"]) + ")" if work.get("dbt_slowest") else "")
+               + f"; GX validated {len(work['gx_validated'])} suite(s)"
+               + (f" ({', '.join(work['gx_validated'])})" if work["gx_validated"] else "")
+               + f" and carried {work['gx_carried']} over.")
     out = [f"({m.name}) run {ev['run_id']} ({ev['status']}): the run took {ev['run_seconds']:.1f} s of the process's "
-           f"{m.wall_s:.1f} s.", "", "| step | seconds |", "| --- | ---: |"]
+           f"{m.wall_s:.1f} s.{did}", "", "| step | seconds |", "| --- | ---: |"]
     out += [f"| {s['step']} | {s['seconds']:.2f} |" for s in ev["steps"]]
     if split:
         out += ["", "| where the process's time went | seconds | share |", "| --- | ---: | ---: |"]

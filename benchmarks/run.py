@@ -101,7 +101,26 @@ def night(name: str, what: str, raw: Path, wh: Path, log: Path) -> Measurement:
     m = measure(name, what, [PYTHON, "-m", "orchestration.cli", "refresh"],
                 env_with(MODU_RAW_DIR=raw, MODU_WAREHOUSE_DIR=wh), log)
     m.extra["dagster"] = dagster_steps(wh)
+    m.extra["work"] = night_work(log, wh)
     return m
+
+
+def night_work(log: Path, wh: Path) -> dict:
+    """What the night did rather than carried over: dbt nodes built (and the slowest, from dbt's
+    run_results.json), GX suites validated."""
+    text = log.read_text(encoding="utf-8", errors="replace")
+    dbt = re.search(r"dbt: (\d+) node\(s\) to build, (\d+) unchanged", text)
+    suites = re.findall(r"GX ((?:raw|marts)\.\w+): \d+ passed, \d+ failed; (carried over)?", text)
+    out = {"dbt_built": int(dbt.group(1)) if dbt else None, "dbt_carried": int(dbt.group(2)) if dbt else None,
+           "gx_validated": sorted(s for s, carried in suites if not carried),
+           "gx_carried": sum(1 for _, carried in suites if carried)}
+    results = wh / "build" / "dbt" / "run_results.json"
+    if dbt and int(dbt.group(1)) and results.exists():
+        run = json.loads(results.read_text(encoding="utf-8"))
+        timed = sorted(((r["execution_time"], r["unique_id"]) for r in run["results"]), reverse=True)
+        out["dbt_elapsed"] = round(run.get("elapsed_time", 0), 2)
+        out["dbt_slowest"] = [(uid.split(".", 2)[-1], round(t, 2)) for t, uid in timed[:6]]
+    return out
 
 
 def limit_run(data: Path, work: Path) -> Measurement:
