@@ -97,6 +97,9 @@ def _steps_table(m: Measurement) -> list[str]:
                + f"; GX validated {len(work['gx_validated'])} suite(s)"
                + (f" ({', '.join(work['gx_validated'])})" if work["gx_validated"] else "")
                + f" and carried {work['gx_carried']} over.")
+    if work.get("failed"):
+        did += f" **It failed**: {work['failed']}" + (f"; first error: `{work['first_error']}`" if work.get("first_error")
+                                                       else "") + "."
     out = [f"({m.name}) run {ev['run_id']} ({ev['status']}): the run took {ev['run_seconds']:.1f} s of the process's "
            f"{m.wall_s:.1f} s.{did}", "", "| step | seconds |", "| --- | ---: |"]
     out += [f"| {s['step']} | {s['seconds']:.2f} |" for s in ev["steps"]]
@@ -130,6 +133,9 @@ def section(scale: float, started: str, load_start: str, load_end: str, mach: di
            f"Machine: {mach['nproc']} CPUs ({mach['cpu']}), {mach['memory']} memory, {mach['os']}; {mach['versions']}. "
            f"Peak RSS of the largest process from {mach['time_tool']}; of the process tree, the summed RSS of every "
            "process of the tree sampled every 0.1 s with psutil (Dagster runs dbt as a child).", "",
+           ("modu's settings: its defaults (orchestration/settings.py)." if not checks.get("settings") else
+            "modu's settings: its defaults but " + ", ".join(f"`{k}={v}`" for k, v in checks["settings"].items())
+            + " (`--env`)."), "",
            "Data (synthetic, `benchmarks/generate_data.py`, seed 7), data lines: "
            + ", ".join(f"{src} {n:,}" for src, n in data_lines.items())
            + f" in {n_files} files; (d) lands enterprises/synthetic_registry_increment.csv, {increment_rows:,} new rows.",

@@ -97,9 +97,12 @@ def make_increment(scale: float, data: Path, data_d: Path) -> int:
 
 
 # --- the runs -------------------------------------------------------------------------------------
+SETTINGS: dict[str, str] = {}  # MODU_ settings the nights run with (--env), besides the folders
+
+
 def night(name: str, what: str, raw: Path, wh: Path, log: Path) -> Measurement:
     m = measure(name, what, [PYTHON, "-m", "orchestration.cli", "refresh"],
-                env_with(MODU_RAW_DIR=raw, MODU_WAREHOUSE_DIR=wh), log)
+                env_with(MODU_RAW_DIR=raw, MODU_WAREHOUSE_DIR=wh, **SETTINGS), log)
     m.extra["dagster"] = dagster_steps(wh)
     m.extra["work"] = night_work(log, wh)
     return m
@@ -114,6 +117,11 @@ def night_work(log: Path, wh: Path) -> dict:
     out = {"dbt_built": int(dbt.group(1)) if dbt else None, "dbt_carried": int(dbt.group(2)) if dbt else None,
            "gx_validated": sorted(s for s, carried in suites if not carried),
            "gx_carried": sum(1 for _, carried in suites if carried)}
+    failed = re.search(r"^\s*failed step (.*)$", text, re.M)
+    if failed:  # the failing step, and the first error dbt or DuckDB printed
+        out["failed"] = failed.group(1).strip()[:300]
+        error = re.search(r"^(?:\x1b\[[0-9;]*m)?([A-Z][A-Za-z ]*Error: .*)$", text, re.M)
+        out["first_error"] = error.group(1).strip()[:300] if error else None
     results = wh / "build" / "dbt" / "run_results.json"
     if dbt and int(dbt.group(1)) and results.exists():
         run = json.loads(results.read_text(encoding="utf-8"))
@@ -159,7 +167,8 @@ def ingest_speed(data: Path, work: Path) -> Measurement:
     plain = [p for p in (data / "enterprises").glob("synthetic_registry_part*.csv") if "gb18030" not in p.name]
     target = max(plain, key=lambda p: p.stat().st_size)
     m = measure("ingest", "registry ingest speed: DuckDB's bare read_csv against modu's ingest of one file",
-                [PYTHON, "-m", "benchmarks.ingest_speed", str(target)], env_with(), work / "logs" / "ingest_speed.log")
+                [PYTHON, "-m", "benchmarks.ingest_speed", str(target)], env_with(**SETTINGS),
+                work / "logs" / "ingest_speed.log")
     text = m.log.read_text(encoding="utf-8", errors="replace")
     ratio = re.search(r"ratio b/a: ([0-9.]+)", text)
     m.extra = {"file": target.name, "output": "\n".join(l for l in text.strip().splitlines() if not l.startswith("20")),
@@ -189,7 +198,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--data", type=Path, help="landing folder (default /tmp/modu-data-SCALE)")
     parser.add_argument("--work", type=Path, help="warehouse folders and logs (default /tmp/modu-bench-SCALE)")
+    parser.add_argument("--env", action="append", default=[], metavar="MODU_X=VALUE",
+                        help="a modu setting for the nights and the ingest speed run (repeatable); by default they "
+                             "run with modu's own defaults, whatever this shell sets")
     args = parser.parse_args(argv)
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep or not key.startswith("MODU_") or key in ("MODU_RAW_DIR", "MODU_WAREHOUSE_DIR"):
+            parser.error(f"--env takes MODU_<SETTING>=<value> (not the folders): {item}")
+        SETTINGS[key] = value
     scale = args.scale
     data = (args.data or Path(f"/tmp/modu-data-{scale:g}")).resolve()
     work = (args.work or Path(f"/tmp/modu-bench-{scale:g}")).resolve()
@@ -235,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     defs = definitions_load(work)
     print(f"[defs] definitions load best of 3: {defs[0]:.2f} s ({', '.join(f'{t:.2f}' for t in defs[1])})", flush=True)
     checks["interpreter_start"] = interpreter_start()
+    checks["settings"] = dict(SETTINGS)
     ingest = ingest_speed(data, work)
     load_end = uptime()
 
