@@ -574,20 +574,23 @@ SELECT region_code, name_zh, name_en, level, province_code, city_code FROM regio
 -- The region x year panel: every region a source mentions (registry and compute rows with the
 -- regions they lie in), every year from the first to the last actual mention, and the pairs
 -- only forecasts mention.
+CREATE OR REPLACE TEMP TABLE mentions AS
+SELECT region_code, period AS year, is_forecast FROM figures
+UNION ALL SELECT region_code, year(published_on), false FROM documents
+UNION ALL SELECT u.up_code, e.year, false
+    FROM (SELECT DISTINCT region_code, year(event_date) AS year FROM events) e JOIN region_up u USING (region_code)
+UNION ALL SELECT u.up_code, l.year, false
+    FROM (SELECT DISTINCT region_code, year(registered_on) AS year FROM latest) l JOIN region_up u USING (region_code);
+
+-- The years actual (not forecast) figures, registrations, documents and events span: the
+-- panel's years, and the only ones the modu index ranks.
+CREATE OR REPLACE TEMP TABLE actual_span AS
+SELECT min(year) AS first_year, max(year) AS last_year FROM mentions WHERE NOT is_forecast;
+
 CREATE OR REPLACE TEMP TABLE panel AS
-WITH mentions AS (
-    SELECT region_code, period AS year, is_forecast FROM figures
-    UNION ALL SELECT region_code, year(published_on), false FROM documents
-    UNION ALL SELECT u.up_code, e.year, false
-        FROM (SELECT DISTINCT region_code, year(event_date) AS year FROM events) e JOIN region_up u USING (region_code)
-    UNION ALL SELECT u.up_code, l.year, false
-        FROM (SELECT DISTINCT region_code, year(registered_on) AS year FROM latest) l JOIN region_up u USING (region_code)
-), span AS (
-    SELECT min(year) AS first_year, max(year) AS last_year FROM mentions WHERE NOT is_forecast
-)
 SELECT DISTINCT region_code, CAST(year AS INTEGER) AS year FROM (
-    SELECT m.region_code, y.year FROM (SELECT DISTINCT region_code FROM mentions) m, span,
-        range(span.first_year, span.last_year + 1) AS y(year)
+    SELECT m.region_code, y.year FROM (SELECT DISTINCT region_code FROM mentions) m, actual_span s,
+        range(s.first_year, s.last_year + 1) AS y(year)
     UNION ALL SELECT region_code, year FROM mentions
 );
 
@@ -714,12 +717,14 @@ LEFT JOIN cumulative u USING (region_code, month)
 LEFT JOIN announced a USING (region_code, month);
 
 -- The modu index (weights and method as the mart documents them): each component the city's
--- cume_dist among the year's cities, 0 without a value; score 100 x the weighted sum.
+-- cume_dist among the year's cities, 0 without a value; score 100 x the weighted sum. Only
+-- years with actual data take part: a year only a forecast mentions is no index year.
 CREATE OR REPLACE TABLE marts.modu_index AS
 WITH cities AS (
-    SELECT * FROM marts.city_indicators
-    WHERE level = 'city' AND (ai_enterprise_count IS NOT NULL OR ai_enterprise_yoy_growth IS NOT NULL
-                              OR policy_count > 0 OR compute_capacity_pflops > 0)
+    SELECT * FROM marts.city_indicators, actual_span s
+    WHERE level = 'city' AND year BETWEEN s.first_year AND s.last_year
+      AND (ai_enterprise_count IS NOT NULL OR ai_enterprise_yoy_growth IS NOT NULL
+           OR policy_count > 0 OR compute_capacity_pflops > 0)
 ), parts AS (
     SELECT region_code, year, ai_enterprise_count, ai_enterprise_yoy_growth, policy_count, compute_capacity_pflops,
         CASE WHEN ai_enterprise_count IS NOT NULL
