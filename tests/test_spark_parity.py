@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.marts_diff import read_table, release_marts, table_differences
 from orchestration.quality.suites import load_suites
 from orchestration.settings import REPO_ROOT, Settings
 from tests.conftest import SHIPPED_RAW, run_refresh
-from tests.parity_helpers import land_messy_fixtures, read_table, release_marts, table_differences
+from tests.parity_helpers import land_messy_fixtures
 
 EXPECTED_MARTS = {
     "marts.city_indicators", "marts.compute_buildout", "marts.dim_region", "marts.figure_reconciliation",
