@@ -8,7 +8,7 @@
     no checks, no rejects;
 (b) modu: the enterprises ingest of the same file alone into a fresh warehouse folder, as the
     raw__enterprises step runs it: a connection from orchestration.warehouse.connect(settings,
-    keep_order=True), orchestration.ingest.lookups.create_lookups, then ingest_source (one pass
+    keep_order=True), then ingest_source (the lookups it builds, one pass
     over the bytes, DuckDB's CSV reader with proven line numbers, parse, region resolution,
     rejects, the file's Parquet file and the bookkeeping).
 Prints wall time, rows/s and the ratio b/a (goal: <= 2). Settings (memory limit, threads) are
@@ -28,7 +28,6 @@ import duckdb
 from orchestration import settings as settings_module
 from orchestration import warehouse
 from orchestration.ingest.loader import ingest_source
-from orchestration.ingest.lookups import create_lookups
 from orchestration.ingest.sources import SOURCES
 
 
@@ -52,7 +51,6 @@ def _modu(path: Path, work: Path, attempt: int) -> tuple[float, int, int]:
     s = dataclasses.replace(settings_module.load(), raw_dir=raw, warehouse_dir=work / f"wh{attempt}")
     with warehouse.connect(s, keep_order=True) as con:
         started = time.perf_counter()
-        create_lookups(con)
         report = ingest_source(con, SOURCES["enterprises"], s.raw_dir, s.scratch_dir, s.raw_parquet_dir)
         elapsed = time.perf_counter() - started
     (file_report,) = report.files
