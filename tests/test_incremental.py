@@ -47,12 +47,14 @@ def test_incremental_night_equals_a_full_refresh(sample_refresh, tmp_path):
     row = io.StringIO()
     csv.writer(row, lineterminator="\n").writerow(reregistered)
     late.write_text(LATE_REGISTRY + row.getvalue(), encoding="utf-8")
-    # As if the ai_keywords seed had said something else when the enterprises were last
-    # classified: the night must reclassify all of them, not only the late ones.
+    # As if the enterprises had been classified by other code (another keyword list, say):
+    # the night must rebuild them all from scratch, not only the late ones.
     con = duckdb.connect(str(incremental.build_db))
     try:
-        con.execute("UPDATE intermediate.int_enterprises__latest_record "
-                    "SET is_ai_related = NOT is_ai_related, classified_with = 'an older keyword list'")
+        con.execute("UPDATE intermediate.int_enterprises__latest_record SET is_ai_related = NOT is_ai_related")
+        con.execute("UPDATE audit.incremental_definitions SET definition_version = 'older code' "
+                    "WHERE relation = 'intermediate.int_enterprises__latest_record'")
+        assert con.execute("SELECT count(*) FROM audit.incremental_definitions").fetchone()[0] == 2
     finally:
         con.close()
     assert run_refresh(incremental).success
