@@ -66,6 +66,11 @@ class Settings:
         return self.build_dir / "modu.duckdb"
 
     @property
+    def report_font_cache(self) -> Path:
+        """Fonts cut for the report, reused while the page shows the same characters."""
+        return self.build_dir / "report-fonts"
+
+    @property
     def build_lock(self) -> Path:
         return self.build_dir / "modu.duckdb.writer-lock"
 

@@ -246,3 +246,21 @@ def test_a_release_with_few_marts_draws_what_it_has(tmp_path):
     assert marks["policies"] == 1 and marks["series"] == 0 and marks["bars"] == 0
     assert "no city has a computed or published AI-enterprise count in this release" in page
     assert "No compute-centre events in this release." in page
+
+
+def test_a_font_cut_for_the_same_characters_is_reused_from_the_cache(tmp_path, monkeypatch):
+    from orchestration.publish.report import fonts
+
+    first = fonts.subset("深圳 Shenzhen 北京", tmp_path)
+    assert len(list(tmp_path.glob("*.woff"))) == 1
+
+    def no_cut(_characters):
+        raise AssertionError("cut again although the same characters were cut before")
+
+    with monkeypatch.context() as m:
+        m.setattr(fonts, "_cut", no_cut)
+        assert fonts.subset("北京 深圳 Shenzhen", tmp_path) == first  # the same characters, other order
+    assert fonts.subset("上海", tmp_path) != first  # other characters: cut anew
+    for n in range(fonts.SUBSETS_KEPT + 2):
+        fonts.subset(f"合肥{n}", tmp_path)
+    assert len(list(tmp_path.glob("*.woff"))) == fonts.SUBSETS_KEPT

@@ -42,7 +42,7 @@ def write_report(release_folder: Path, target: Path, settings: Settings | None =
     release = json.loads((release_folder / "release.json").read_text(encoding="utf-8"))
     with open_release(release_folder, settings) as con:
         data = read(con, release)
-    page, marks = render(data)
+    page, marks = render(data, settings.report_font_cache if settings else None)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}")
     tmp.write_text(page, encoding="utf-8")

@@ -13,7 +13,10 @@ Google, SIL Open Font License 1.1, which allows embedding subsets in documents).
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import json
+import os
 import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -72,8 +75,38 @@ class Embedded:
     characters: int  # characters it was cut to
 
 
-def subset(text: str) -> bytes:
-    """The font cut to the characters of `text`, as WOFF (zlib; WOFF2 would need brotli)."""
+SUBSETS_KEPT = 4  # cut fonts kept in the cache folder: a night's page usually needs the last one again
+
+
+def subset(text: str, cache_dir: Path | None = None) -> bytes:
+    """The font cut to the characters of `text`, as WOFF (zlib; WOFF2 would need brotli).
+
+    Cutting takes seconds when the page names many regions; with a cache folder, a page
+    whose characters were cut before reuses that font (the file is named by a digest of
+    the source font and the characters)."""
+    characters = sorted({ord(c) for c in text if c.isprintable()})
+    if cache_dir is None:
+        return _cut(characters)
+    source = source_font()
+    key = hashlib.sha256(json.dumps([source.name, source.stat().st_size, CUT_VERSION, characters]).encode())
+    cached = cache_dir / f"{key.hexdigest()[:32]}.woff"
+    if cached.exists():
+        os.utime(cached)  # recently used: kept by the pruning below
+        return cached.read_bytes()
+    data = _cut(characters)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_name(f".{cached.name}.{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, cached)
+    for old in sorted(cache_dir.glob("*.woff"), key=lambda p: p.stat().st_mtime)[:-SUBSETS_KEPT]:
+        old.unlink(missing_ok=True)
+    return data
+
+
+CUT_VERSION = "1"  # raise when the options below change, so no font cut the old way is reused
+
+
+def _cut(characters: list[int]) -> bytes:
     from fontTools import subset as ft_subset
 
     options = ft_subset.Options()
@@ -86,7 +119,7 @@ def subset(text: str) -> bytes:
     font = ft_subset.load_font(str(source_font()), options)
     try:
         cutter = ft_subset.Subsetter(options)
-        cutter.populate(unicodes=sorted({ord(c) for c in text if c.isprintable()}))
+        cutter.populate(unicodes=characters)
         cutter.subset(font)
         out = io.BytesIO()
         ft_subset.save_font(font, out, options)
@@ -95,10 +128,10 @@ def subset(text: str) -> bytes:
     return out.getvalue()
 
 
-def embed(markup: str) -> Embedded:
+def embed(markup: str, cache_dir: Path | None = None) -> Embedded:
     """The @font-face rule for the text `markup` shows."""
     text = visible_text(markup)
-    data = subset(text)
+    data = subset(text, cache_dir)
     css = (f'@font-face{{font-family:"{FAMILY}";font-style:normal;font-weight:400;font-display:block;'
            f'src:url(data:font/woff;base64,{base64.b64encode(data).decode("ascii")}) format("woff")}}')
     return Embedded(css, len(data), len({c for c in text if c.isprintable()}))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 from orchestration.publish.report import chart_compute, chart_enterprises, chart_figures, chart_policies, fonts, svg
 from orchestration.publish.report.data import ENTERPRISE_COUNT, ReleaseData
@@ -133,8 +134,8 @@ def _index(data: ReleaseData) -> str:
             + '<p class="note">– : no count, or no completed compute capacity stated.</p>')
 
 
-def render(data: ReleaseData) -> tuple[str, dict[str, int]]:
-    """The HTML of the report and the marks each chart drew."""
+def render(data: ReleaseData, font_cache: Path | None = None) -> tuple[str, dict[str, int]]:
+    """The HTML of the report and the marks each chart drew (font_cache: see fonts.subset)."""
     release_id = data.release["release_id"]
     headline = chart_enterprises.draw(data)
     figures_svg, figure_marks = chart_figures.draw(data)
@@ -180,7 +181,7 @@ close in time stack. The list spells each number out.</p>
 <footer>Published figures from: {e("; ".join(sources)) if sources else "none in this release"}.
 Chinese text set in Noto Sans SC (SIL Open Font License 1.1), embedded as a subset of the characters on this page.</footer>
 """
-    embedded = fonts.embed(body)
+    embedded = fonts.embed(body, font_cache)
     marks["font_subset_bytes"] = embedded.woff_bytes
     page = f"""<!DOCTYPE html>
 <html lang="zh-Hans"><head><meta charset="utf-8">
