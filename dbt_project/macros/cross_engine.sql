@@ -117,3 +117,18 @@
     {%- set rows = run_query('select distinct ' ~ column ~ ' from ' ~ relation ~ ' order by 1') -%}
     {{ return(rows.columns[0].values() | list) }}
 {%- endmacro %}
+
+
+{#- True when the text matches the regular expression (searched anywhere in the text, as both
+    engines do); the pattern is a literal without quotes or backslashes. -#}
+{% macro modu_regexp_matches(text_expression, pattern) -%}
+    {{ return(adapter.dispatch('modu_regexp_matches', 'modu')(text_expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__modu_regexp_matches(text_expression, pattern) -%}
+    regexp_matches({{ text_expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__modu_regexp_matches(text_expression, pattern) -%}
+    ({{ text_expression }} rlike '{{ pattern }}')
+{%- endmacro %}
