@@ -159,6 +159,13 @@ def test_per_million_residents_is_the_count_over_the_same_years_population(sampl
     assert float(found[(SHENZHEN, 2023)]) == pytest.approx(3939.730764480672, rel=1e-12)
     assert float(found[(BEIJING, 2016)]) == pytest.approx(1834.1013824884792, rel=1e-12)
     assert found[(SHENZHEN, 2015)] == ""  # no population that year: no ratio, never another year's
+    # the worked example of docs/bi-tools.md: its years only
+    example = rows(settings, "--metrics", "ai_enterprises_per_million_residents", "--group-by",
+                   "metric_time__year,region,region__name_en", "--where",
+                   f"{{{{ Entity('region') }}}} IN ('{SHENZHEN}', '{BEIJING}')",
+                   "--start-time", "2016-01-01", "--end-time", "2023-12-31")
+    assert [(r["metric_time__year"][:4], r["region__name_en"]) for r in example] == [
+        (str(y), city) for y in range(2016, 2024) for city in ("Beijing", "Shenzhen")]
 
 
 def test_share_of_gdp_divides_the_articles_output_by_the_same_years_gdp(sample_refresh):

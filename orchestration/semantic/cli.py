@@ -18,6 +18,7 @@ import csv
 import sys
 import textwrap
 import time
+from datetime import datetime
 from pathlib import Path
 
 from orchestration import warehouse
@@ -28,6 +29,13 @@ from orchestration.settings import Settings
 
 class Unanswerable(RuntimeError):
     """No release can answer (none published, or one from before the semantic layer)."""
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is no date: write it as 2016-01-01") from None
 
 
 def _names(text: str | None) -> list[str]:
@@ -45,6 +53,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--group-by", help="comma-separated group-by items: region, region__name_zh, region__level, "
                                        "metric_time__year, metric_time__month ...")
     ap.add_argument("--where", action="append", default=[], help="a MetricFlow filter (repeatable)")
+    ap.add_argument("--start-time", type=_date, help="first day of the periods to answer (2016-01-01)")
+    ap.add_argument("--end-time", type=_date, help="last day of the periods to answer (2023-12-31)")
     ap.add_argument("--order-by", help="comma-separated names, '-' first for descending (default: the group-by)")
     ap.add_argument("--limit", type=int)
     ap.add_argument("--explain", action="store_true", help="print MetricFlow's SQL instead of running it")
@@ -105,7 +115,8 @@ def _query(args, con, release_id: str, manifest_path: Path, started: float, out,
     layer = Metrics(manifest_path, con)
     group_by = _names(args.group_by)
     try:
-        planned = layer.plan(_names(args.metrics), group_by, args.where, _names(args.order_by) or group_by, args.limit)
+        planned = layer.plan(_names(args.metrics), group_by, args.where, _names(args.order_by) or group_by, args.limit,
+                             args.start_time, args.end_time)
         check([layer.metrics[spec.element_name] for spec in planned.spec.metric_specs],
               [spec.element_name for spec in planned.spec.entity_specs])
     except MetricFlowException as e:  # MetricFlow's own words: the bad name, and what it knows instead
@@ -128,6 +139,7 @@ def _query(args, con, release_id: str, manifest_path: Path, started: float, out,
         writer.writerows(answer.table.rows)
     else:
         print(answer.table.text_format(args.decimals), file=out)
+    out.flush()  # the table before the line that says where it came from, even into one pipe
     print(f"release {release_id} (serving/modu.duckdb): {answer.table.row_count} rows; query {answer.seconds:.3f} s, "
           f"{time.monotonic() - started:.2f} s in all", file=err)
     return 0

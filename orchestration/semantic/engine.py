@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -80,11 +81,12 @@ class Metrics:
         self.engine = MetricFlowEngine(SemanticManifestLookup(semantic_manifest.load(manifest_path)), self.client)
 
     def plan(self, metrics: list[str], group_by: list[str] | None = None, where: list[str] | None = None,
-             order_by: list[str] | None = None, limit: int | None = None) -> Answer:
+             order_by: list[str] | None = None, limit: int | None = None, start: datetime | None = None,
+             end: datetime | None = None) -> Answer:
         """MetricFlow's plan and SQL; a bad metric or dimension name raises MetricFlow's own error."""
         explained = self.engine.explain(MetricFlowQueryRequest.create(
             metric_names=metrics, group_by_names=group_by or None, where_constraints=where or None,
-            order_by_names=order_by or None, limit=limit))
+            order_by_names=order_by or None, limit=limit, time_constraint_start=start, time_constraint_end=end))
         return Answer(explained.query_spec, explained.sql_statement.sql, None, 0.0)
 
     def run(self, planned: Answer) -> Answer:
