@@ -5,16 +5,8 @@
 with span as (
     select min(year) as first_year, max(year) as last_year
     from {{ ref('int_region_years') }}
-),
-
-days as (
-    select
-        cast({{ dbt.dateadd('day', 'day_number', 'make_date(span.first_year, 1, 1)') }} as date) as date_day,
-        span.last_year
-    from span
-    {{ modu_join_integer_series('0', '(span.last_year - span.first_year + 1) * 366 - 1', 'day_number') }}
 )
 
-select date_day
-from days
-where year(date_day) <= last_year
+select cast(day as date) as date_day
+from span
+{{ modu_join_day_series('make_date(span.first_year, 1, 1)', 'make_date(span.last_year, 12, 31)', 'day') }}
