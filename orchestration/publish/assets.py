@@ -21,6 +21,7 @@ import json
 from collections.abc import Sequence
 
 from dagster import (
+    AssetCheckKey,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
@@ -122,6 +123,9 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
             *metrics,
         ],
         check_specs=[AssetCheckSpec("release_is_served_whole", asset=RELEASE_KEY)],
+        # A run may select the release alone (publish the marts again) or some metrics: either
+        # way a whole release is published, metrics included; what was selected is reported.
+        can_subset=True,
     )
     def release(context: AssetExecutionContext, settings: ResourceParam[Settings]):
         from orchestration.semantic.publish import write_metrics  # metricflow: loaded when a night runs
@@ -143,26 +147,30 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
         write_catalog(s.serving_dir, new, s.catalog_db, s.duckdb_config())
         pruned = prune(s.serving_dir, s.keep_releases)
         context.log.info(f"published release {release_id} ({len(new.tables)} tables); pruned {len(pruned)}")
-        yield MaterializeResult(
-            asset_key=RELEASE_KEY,
-            metadata={
-                "release_id": release_id,
-                "built_on": s.target,
-                "release_folder": MetadataValue.path(str(new.folder)),
-                "catalog": MetadataValue.path(str(s.catalog_db)),
-                "rows": MetadataValue.json(new.tables),
-                "pruned_releases": MetadataValue.json(pruned),
-                "what_changed": MetadataValue.md(summary.markdown()),
-                **summary.as_metadata(),
-            }
-        )
+        selected = context.selected_asset_keys
+        if RELEASE_KEY in selected:
+            yield MaterializeResult(
+                asset_key=RELEASE_KEY,
+                metadata={
+                    "release_id": release_id,
+                    "built_on": s.target,
+                    "release_folder": MetadataValue.path(str(new.folder)),
+                    "catalog": MetadataValue.path(str(s.catalog_db)),
+                    "rows": MetadataValue.json(new.tables),
+                    "pruned_releases": MetadataValue.json(pruned),
+                    "what_changed": MetadataValue.md(summary.markdown()),
+                    **summary.as_metadata(),
+                }
+            )
         for spec in metrics:  # after the release they depend on (Dagster wants them in that order)
-            table = ".".join(spec.key.path)
-            yield MaterializeResult(asset_key=spec.key, metadata={
-                "release_id": release_id, "table": table, "rows": new.tables[table],
-                "file": MetadataValue.path(str(new.folder / f"{table}.parquet")),
-            })
-        yield _release_readable(s, release_id, new.tables)
+            if spec.key in selected:
+                table = ".".join(spec.key.path)
+                yield MaterializeResult(asset_key=spec.key, metadata={
+                    "release_id": release_id, "table": table, "rows": new.tables[table],
+                    "file": MetadataValue.path(str(new.folder / f"{table}.parquet")),
+                })
+        if AssetCheckKey(RELEASE_KEY, "release_is_served_whole") in context.selected_asset_check_keys:
+            yield _release_readable(s, release_id, new.tables)
 
     @asset(
         key=POSTGRES_KEY,
