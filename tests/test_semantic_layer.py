@@ -13,6 +13,7 @@ import copy
 import csv
 import io
 import json
+import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -315,3 +316,36 @@ def test_the_list_names_each_metric_with_its_grain(sample_refresh):
     assert "ai_enterprises_per_million_residents  (AI enterprises per million residents; by region x year; " \
            "per region only)" in out
     assert "compute_projects_started  (Compute projects started; by region x month; regions add up)" in out
+
+
+def test_a_run_of_the_release_alone_publishes_its_metrics_too(sample_refresh, tmp_path):
+    """The UI may publish the marts again by selecting serving/release only: the release step
+    still writes every metric (a release never lacks the metrics of its marts)."""
+    from dagster import AssetCheckKey, DagsterInstance
+
+    from orchestration.definitions import build_definitions
+    from tests.conftest import QUIET
+
+    sample, _ = sample_refresh
+    warehouse = tmp_path / "warehouse"
+    for folder in ("build", "raw", "serving"):
+        shutil.copytree(sample.warehouse_dir / folder, warehouse / folder, symlinks=True)
+    settings = Settings(raw_dir=sample.raw_dir, warehouse_dir=warehouse, keep_releases=2)
+    before = json.loads((settings.serving_dir / "current" / "release.json").read_text(encoding="utf-8"))["release_id"]
+    job = build_definitions(settings).resolve_job_def("nightly_refresh")
+    release = AssetKey(["serving", "release"])
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, run_config=QUIET, raise_on_error=False,
+                                        asset_selection=[release])
+    assert result.success
+    checks = {e.asset_check_evaluation_data.asset_check_key: e.asset_check_evaluation_data.passed
+              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    assert checks[AssetCheckKey(release, "release_is_served_whole")] is True
+    assert {e.asset_key for e in result.get_asset_materialization_events()} == {release}
+    now = json.loads((settings.serving_dir / "current" / "release.json").read_text(encoding="utf-8"))
+    assert now["release_id"] != before
+    assert {t for t in now["tables"] if t.startswith("metrics.")} == {
+        f"metrics.{m.name}" for m in semantic_manifest.metrics(semantic_manifest.read())}
+    code, out, err = ask(settings, "--metrics", "ai_enterprises", "--group-by", "region", "--where",
+                         f"{{{{ Entity('region') }}}} = '{BEIJING}'", "--csv")
+    assert code == 0 and out.splitlines()[1] == f"{BEIJING},47800" and now["release_id"] in err
