@@ -349,3 +349,15 @@ def test_a_run_of_the_release_alone_publishes_its_metrics_too(sample_refresh, tm
     code, out, err = ask(settings, "--metrics", "ai_enterprises", "--group-by", "region", "--where",
                          f"{{{{ Entity('region') }}}} = '{BEIJING}'", "--csv")
     assert code == 0 and out.splitlines()[1] == f"{BEIJING},47800" and now["release_id"] in err
+
+
+def test_a_release_from_before_the_semantic_layer_is_said_to_have_no_metrics(sample_refresh, tmp_path):
+    sample, _ = sample_refresh
+    settings = Settings(raw_dir=sample.raw_dir, warehouse_dir=tmp_path / "warehouse")
+    shutil.copytree(sample.serving_dir, settings.serving_dir, symlinks=True)
+    release = (settings.serving_dir / "current").resolve()
+    assert release.parent == settings.serving_dir / "releases"  # the copy's own link, not the sample's
+    (release / semantic_manifest.RELEASE_FILE).unlink()
+    code, out, err = ask(settings, "--metrics", "ai_enterprises", "--group-by", "region")
+    assert (code, out) == (1, "")
+    assert f"release {release.name} was published before the semantic layer" in err
