@@ -42,6 +42,12 @@ ui: $(MANIFEST)
 docs: $(MANIFEST)
 	$(BIN)/python -m orchestration.cli docs
 
+# A metric of the semantic layer from the current release (serving/modu.duckdb, read-only):
+# make metrics ARGS='--metrics ai_enterprises --group-by region,metric_time__year'; ARGS='--list' lists them.
+.PHONY: metrics
+metrics: $(INSTALLED)
+	$(BIN)/python -m orchestration.cli metrics $(ARGS)
+
 # PostgreSQL on 127.0.0.1 serving the current release to BI tools (role analyst,
 # password MODU_ANALYST_PASSWORD); each refresh swaps its release in. Ctrl-C stops it.
 serve: $(INSTALLED)

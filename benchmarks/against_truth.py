@@ -148,9 +148,9 @@ def summary_lines(result: dict) -> list[str]:
              f"({c['different']:,} different{' (' + levels + ')' if levels else ''}, "
              f"{c['missing_from_mart']:,} missing from the mart; "
              f"{c['mart_regions_not_in_truth']} mart regions with a count the truth does not have)"
-             + (f"; first different (region, name, year, truth, mart): "
+             + ("; first different (region, name, year, truth, mart): "
                 + "; ".join(" ".join(str(x) for x in r) for r in c["first_different"]) if c["first_different"] else "")
-             + (f"; first missing: " + "; ".join(" ".join(str(x) for x in r) for r in c["first_missing"])
+             + ("; first missing: " + "; ".join(" ".join(str(x) for x in r) for r in c["first_missing"])
                 if c["first_missing"] else "") + ".", "",
              "| source | truth | rejected | matched (file, line) | missing | extra | missing, by the truth's reason "
              "| extra, by the warehouse's reason | first missing | first extra |",

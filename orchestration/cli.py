@@ -9,6 +9,9 @@
     python -m orchestration.cli rollback [--to RELEASE_ID]
                                           serve the release before the served one (or RELEASE_ID)
     python -m orchestration.cli dbt ARGS  run dbt by hand on the warehouse, e.g. `dbt show -s modu_index`
+    python -m orchestration.cli metrics ARGS
+                                          a metric from the current release, e.g. `--metrics ai_enterprises
+                                          --group-by region,metric_time__year` (`metrics --help`)
 """
 
 from __future__ import annotations
@@ -180,13 +183,23 @@ def dbt(args: list[str]) -> int:
                                cwd=DBT_PROJECT_DIR)
 
 
+def metrics(args: list[str]) -> int:
+    """Query the semantic layer from the current release (orchestration/semantic/cli.py)."""
+    from orchestration.semantic.cli import run
+
+    return run(settings_module.load(), args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="modu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["prepare", "refresh", "ui", "docs", "serve", "releases", "rollback", "dbt"])
+    parser.add_argument("command", choices=["prepare", "refresh", "ui", "docs", "serve", "releases", "rollback", "dbt",
+                                            "metrics"])
     parser.add_argument("--to", metavar="RELEASE_ID", help="rollback: the release to serve (default: the one before)")
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["dbt"]:  # everything after `dbt` is dbt's
         return dbt(argv[1:])
+    if argv[:1] == ["metrics"]:  # everything after `metrics` is the metrics command's
+        return metrics(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "rollback":
         return rollback(args.to)

@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.publish.release import PUBLISHED_SCHEMAS
 from orchestration.settings import REPO_ROOT, Settings
 
 ANALYST_PASSWORD = "analyst-secret-for-tests"
@@ -109,9 +110,10 @@ def stop_serve(proc: subprocess.Popen) -> int:
 
 
 def release_connection(folder: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with schemas marts and audit over one release folder's files: ground truth."""
+    """An in-memory DuckDB with the release's schemas (marts, audit, metrics) over one release folder's
+    files: ground truth."""
     con = duckdb.connect()
-    for schema in ("marts", "audit"):
+    for schema in PUBLISHED_SCHEMAS:
         con.execute(f"CREATE SCHEMA {schema}")
     for path in folder.glob("*.parquet"):
         table = path.name[: -len(".parquet")]

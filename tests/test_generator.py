@@ -173,3 +173,28 @@ def test_the_shipped_sample_expectation_names_the_article_figures():
     for (code, year), n in ARTICLE.items():
         assert counts[code]["ai_enterprise_count"][str(year)] == n
     assert (root / expected["file"]).stat().st_size < 10_000_000
+
+
+def test_the_synthetic_population_and_gdp_are_what_the_generator_writes_and_say_so(tmp_path):
+    assert main(["--sample-figures", str(tmp_path)]) == 0
+    shipped = Path(__file__).resolve().parent.parent / "raw" / "indicators"
+    names = ["synthetic_population_gdp.csv", "synthetic_population_gdp.expected.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), f"{name}: not what the generator writes"
+    with open(shipped / names[0], encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 11 * 8 * 2  # population and GDP of the sample's 11 cities, 2016-2023
+    assert all(r["source"].startswith("synthetic") and "not official statistics" in r["source"] for r in rows)
+    assert {r["indicator"] for r in rows} == {"population", "gdp_cny"}
+    expected = json.loads((shipped / names[1]).read_text(encoding="utf-8"))
+    assert expected["synthetic"] is True and expected["file"] == names[0]
+    # By hand: Beijing's 2016 level is 2170万人; Shenzhen's 1190万人 grows 4.5 % a year, so
+    # 2023 = 1190 x 1.045^7 = 1619.42万, rounded to 0.1万 = 16,194,000 persons; its GDP 19500亿元
+    # grows 8 % a year: 2017 = 21060.00亿元.
+    assert expected["population"]["110000"]["values"]["2016"] == 21_700_000
+    assert expected["population"]["440300"]["values"]["2023"] == 16_194_000
+    assert expected["gdp_cny"]["440300"]["values"]["2017"] == 2_106_000_000_000
+    beijing_2016 = [r for r in rows if r["region"] == "北京市" and r["period"] == "2016"]
+    assert [(r["indicator"], r["value"], r["unit"]) for r in beijing_2016] == [
+        ("population", "2170万", "人"), ("gdp_cny", "25700", "亿元")]

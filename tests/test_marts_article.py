@@ -198,3 +198,19 @@ def test_every_ingested_row_is_accounted_for(sample_refresh):
             assert meta["lines_ingested_now"] == meta["rows_kept_now"] + meta["rows_rejected_now"]
             assert meta["rows_rejected_now"] == 0, m.asset_key  # the shipped sample is clean
             assert meta["region_resolved_share"] == 1.0
+
+
+def test_synthetic_population_and_gdp_feed_city_indicators_but_are_never_published_figures(marts):
+    # raw/indicators/synthetic_population_gdp.csv: made up (raw/README.md), values as its generator wrote them
+    truth = json.loads((SHIPPED_RAW / "indicators" / "synthetic_population_gdp.expected.json").read_text())
+    expected = {(code, int(year), indicator): value for indicator in ("population", "gdp_cny")
+                for code, entry in truth[indicator].items() for year, value in entry["values"].items()}
+    found = {}
+    for code, year, population, gdp in marts(
+            "SELECT region_code, year, population, gdp_cny FROM marts.city_indicators "
+            "WHERE population IS NOT NULL OR gdp_cny IS NOT NULL"):
+        found[(code, year, "population")], found[(code, year, "gdp_cny")] = population, gdp
+    assert found == expected and len(found) == 11 * 8 * 2
+    assert marts("SELECT count(*) FROM marts.published_figures WHERE indicator IN ('population', 'gdp_cny') "
+                 "OR source_file LIKE '%synthetic%'") == [(0,)]
+    assert marts("SELECT count(*) FROM marts.figure_reconciliation WHERE source_file LIKE '%synthetic%'") == [(0,)]

@@ -8,6 +8,8 @@ before they end.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -32,6 +34,7 @@ from orchestration.publish import postgres
 from orchestration.publish.postgres import swap
 from orchestration.publish.release import Release, _write_release_info, current_release, switch_current, write_catalog
 from orchestration.settings import REPO_ROOT, Settings
+from tests.semantic_helpers import THE_NINE, ask, same_value
 from tests.serving_helpers import ANALYST_PASSWORD, env_for, free_port, require_command, start_serve, stop_serve
 
 # Small enough to reach in a test, large enough for every ordinary query of the module.
@@ -632,3 +635,34 @@ def test_a_broken_descriptions_file_keeps_the_served_release(endpoint):
     result = postgres.publish(endpoint.settings, broken)
     assert result["status"] == "failed" and "must map column names to descriptions" in result["error"]
     assert endpoint.served() == endpoint.release_id
+
+
+def test_the_metrics_schema_is_served_described_with_the_numbers_the_metrics_command_gives(endpoint):
+    """What a BI tool sees in metrics.<name> over Postgres is what `make metrics` answers for the
+    metric's standard query, row for row, and each table and column carries its description."""
+    queries = json.loads((endpoint.folder / "metrics.json").read_text(encoding="utf-8"))
+    descriptions = json.loads((endpoint.folder / "descriptions.json").read_text(encoding="utf-8"))
+    assert THE_NINE <= set(queries)
+    with endpoint.analyst("alice") as con:
+        served = {name for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'metrics'").fetchall()}
+        assert served == set(queries)
+        for name, query in queries.items():
+            about = descriptions[f"metrics.{name}"]
+            assert con.execute("SELECT obj_description(%s::regclass, 'pg_class')", [f"metrics.{name}"]).fetchone()[0] \
+                == about["description"]
+            columns = dict(con.execute(
+                "SELECT a.attname, col_description(a.attrelid, a.attnum) FROM pg_attribute a "
+                "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped", [f"metrics.{name}"]).fetchall())
+            assert columns == about["columns"], name
+            cursor = con.execute(f'SELECT * FROM metrics."{name}"')
+            header, pg_rows = [d.name for d in cursor.description], cursor.fetchall()
+            code, out, err = ask(endpoint.settings, "--metrics", name, "--group-by", ",".join(query["group_by"]), "--csv")
+            assert code == 0, err
+            answered = list(csv.reader(io.StringIO(out)))
+            assert answered[0] == header
+            assert sorted(map(same_value, answered[1:])) == sorted(map(same_value, pg_rows)), name
+        (shenzhen,), = con.execute(
+            "SELECT ai_enterprises_per_million_residents FROM metrics.ai_enterprises_per_million_residents "
+            "WHERE region = '440300' AND metric_time__year = '2023-01-01'").fetchall()
+    assert shenzhen == pytest.approx(63_800 * 1e6 / 16_194_000, rel=1e-12)  # the synthetic 2023 population

@@ -9,6 +9,7 @@ from pathlib import Path
 from benchmarks.generator.national import generate, generate_increment
 from benchmarks.generator.registry_format import INCREMENT_FILE
 from benchmarks.generator.sample import SAMPLE_SEED, generate_sample
+from benchmarks.generator.sample_figures import generate_sample_figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +25,15 @@ def main(argv: list[str] | None = None) -> int:
                          "FRACTION x the registry rows of --scale as new enterprises")
     ap.add_argument("--sample", type=Path, metavar="DIR",
                     help="write only the shipped registry sample (article-calibrated) into DIR, e.g. raw/enterprises")
+    ap.add_argument("--sample-figures", type=Path, metavar="DIR",
+                    help="write only the shipped synthetic population and GDP of the sample's cities into DIR, "
+                         "e.g. raw/indicators")
     args = ap.parse_args(argv)
+    if args.sample_figures:
+        if args.out or args.increment is not None or args.sample:
+            ap.error("--sample-figures writes one folder of its own: no --out, --increment or --sample with it")
+        generate_sample_figures(args.sample_figures)
+        return 0
     if args.sample:
         if args.out or args.increment is not None:
             ap.error("--sample writes one folder of its own: no --out or --increment with it")

@@ -142,7 +142,7 @@ SELECT *, CASE WHEN kind = 4 THEN left(line0, length(line0) // 2) ELSE line0 END
 
 def _record_truth(con) -> None:
     names = sql_list(f"{SOURCE}/{n}" for n in FILES)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE pol_pos AS
+    con.execute("""CREATE OR REPLACE TEMP TABLE pol_pos AS
         SELECT file_no, kind, rule, region_txt, candidates, pub_txt, dt_txt, line, code, issuer,
             row_number() OVER (PARTITION BY file_no ORDER BY sk, rid) AS ln
         FROM pol_fmt""")

@@ -76,7 +76,7 @@ def create_views(con, plan: Plan, seeds: Seeds, words: Words, files: tuple[Regis
     its own way (most of the time), so a file ordered by USCC reads in registration order and compresses
     well. Otherwise organisation codes are a bijection of the enterprise key and every row picks its forms."""
     if per_authority:
-        con.execute(f"""CREATE OR REPLACE TABLE ek_org AS
+        con.execute("""CREATE OR REPLACE TABLE ek_org AS
             SELECT ek, (1000000 + u(min(ridx), 61, 9000000) + row_number() OVER (
                 PARTITION BY min(ridx) ORDER BY min(reg), ek)) % 100000000 AS org
             FROM ent GROUP BY ek""")

@@ -52,6 +52,23 @@
 {%- endmacro %}
 
 
+{#- Joins every day from start to end (dates, both included) to each row of the FROM clause
+    as column `column` (a timestamp on DuckDB, a date on Spark: cast it); the bounds may be
+    columns of that clause. It ends the FROM clause, like modu_join_integer_series. -#}
+{% macro modu_join_day_series(start, end, column) -%}
+    {{ return(adapter.dispatch('modu_join_day_series', 'modu')(start, end, column)) }}
+{%- endmacro %}
+
+{% macro default__modu_join_day_series(start, end, column) -%}
+    cross join generate_series(cast({{ start }} as timestamp), cast({{ end }} as timestamp), interval 1 day)
+        as {{ column }}_series({{ column }})
+{%- endmacro %}
+
+{% macro spark__modu_join_day_series(start, end, column) -%}
+    lateral view explode(sequence({{ start }}, {{ end }}, interval 1 day)) {{ column }}_series as {{ column }}
+{%- endmacro %}
+
+
 {#- The first day of a date's month, as a date (dbt.date_trunc gives a timestamp on Spark). -#}
 {% macro modu_month_start(date_expression) -%}
     cast({{ dbt.date_trunc('month', date_expression) }} as date)
@@ -118,4 +135,19 @@
     {%- endif -%}
     {%- set rows = run_query('select distinct ' ~ column ~ ' from ' ~ relation ~ ' order by 1') -%}
     {{ return(rows.columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{#- True when the text matches the regular expression (searched anywhere in the text, as both
+    engines do); the pattern is a literal without quotes or backslashes. -#}
+{% macro modu_regexp_matches(text_expression, pattern) -%}
+    {{ return(adapter.dispatch('modu_regexp_matches', 'modu')(text_expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__modu_regexp_matches(text_expression, pattern) -%}
+    regexp_matches({{ text_expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__modu_regexp_matches(text_expression, pattern) -%}
+    ({{ text_expression }} rlike '{{ pattern }}')
 {%- endmacro %}

@@ -1,8 +1,12 @@
-"""Publishing, as three assets after the marts were built and checked.
+"""Publishing, as three steps after the marts were built and checked.
 
 - serving/release: the release's files (every mart and published audit table as
   Parquet, with descriptions.json), serving/current switched to it, the DuckDB catalog
-  for BI tools, old releases pruned. Its check reads the release back.
+  for BI tools, old releases pruned. Its check reads the release back. The same step
+  materialises metrics/<metric> (group metrics, downstream of the release and of the marts
+  each reads): the semantic layer's metrics, computed by MetricFlow's SQL from the release's
+  marts while its folder is written (semantic/publish.py), so a release is never served
+  without the metrics of its own marts.
 - serving/postgres: the Postgres endpoint of `make serve` (if it runs) swaps the release
   in, in one transaction. A failed load is a failed blocking check: the run fails, and
   every failed run alerts; the endpoint keeps its previous release meanwhile.
@@ -17,21 +21,25 @@ import json
 from collections.abc import Sequence
 
 from dagster import (
+    AssetCheckKey,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetSpec,
     AssetsDefinition,
     MaterializeResult,
     MetadataValue,
     ResourceParam,
     asset,
+    multi_asset,
 )
 
 from orchestration import versions, warehouse
 from orchestration.publish import descriptions
 from orchestration.publish.release import (
+    PUBLISHED_SCHEMAS,
     current_release,
     new_release_id,
     prune,
@@ -40,6 +48,7 @@ from orchestration.publish.release import (
     write_release,
 )
 from orchestration.publish.run_summary import RUN_SUMMARIES, check_results, record, summarize
+from orchestration.semantic import manifest as semantic_manifest
 from orchestration.settings import Settings
 from orchestration.transform.dbt_run import manifest as dbt_manifest
 
@@ -62,8 +71,8 @@ def _release_readable(s: Settings, release_id: str, counts: dict[str, int]) -> A
             if found != rows:
                 problems.append(f"{table}: the catalog reads {found} rows, the release wrote {rows}")
         undescribed = con.execute(
-            "SELECT count(*) FROM duckdb_views() WHERE database_name = 'modu' AND schema_name IN ('marts', 'audit') "
-            "AND comment IS NULL").fetchone()[0]
+            "SELECT count(*) FROM duckdb_views() WHERE database_name = 'modu' AND list_contains(?, schema_name) "
+            "AND comment IS NULL", [list(PUBLISHED_SCHEMAS)]).fetchone()[0]
     finally:
         con.close()
     if undescribed:
@@ -75,23 +84,52 @@ def _release_readable(s: Settings, release_id: str, counts: dict[str, int]) -> A
     )
 
 
+def metric_specs(mart_keys: Sequence[AssetKey]) -> list[AssetSpec]:
+    """One asset per metric of the semantic manifest (read as JSON: metricflow is not imported here)."""
+    known = {".".join(key.path[-2:]): key for key in mart_keys}
+    regions = known["marts.dim_region"]  # every metric view carries the region's names
+    return [
+        AssetSpec(
+            key=AssetKey([semantic_manifest.SCHEMA, metric.name]),
+            group_name="metrics",
+            deps=[RELEASE_KEY, *dict.fromkeys([*(known[m] for m in metric.marts), regions])],
+            kinds={"parquet", "duckdb"},
+            description=(f"{metric.label}: {metric.description} In each release as metrics.{metric.name}, one row per "
+                         f"region x {metric.grain}, computed by MetricFlow's SQL from the release's marts."),
+        )
+        for metric in semantic_manifest.metrics(semantic_manifest.read())
+    ]
+
+
 def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition]:
     tables = [".".join(key.path[-2:]) for key in mart_keys] + list(AUDIT_TABLES)
+    metrics = metric_specs(mart_keys)
 
-    @asset(
-        key=RELEASE_KEY,
-        group_name="serving",
-        deps=list(mart_keys),
-        kinds={"parquet", "duckdb"},
-        description=(
-            "The published marts: one Parquet file per mart and published audit table in a new release folder "
-            "(with descriptions.json), serving/current switched to it atomically, and serving/modu.duckdb "
-            "(views with descriptions) for BI tools. Runs only after every mart was built and its blocking "
-            "checks passed."
-        ),
+    @multi_asset(
+        name="serving__release",
+        specs=[
+            AssetSpec(
+                key=RELEASE_KEY,
+                group_name="serving",
+                deps=list(mart_keys),
+                kinds={"parquet", "duckdb"},
+                description=(
+                    "The published marts: one Parquet file per mart and published audit table in a new release "
+                    "folder (with descriptions.json), the metrics of the semantic layer computed from them, "
+                    "serving/current switched to it atomically, and serving/modu.duckdb (views with descriptions) "
+                    "for BI tools. Runs only after every mart was built and its blocking checks passed."
+                ),
+            ),
+            *metrics,
+        ],
         check_specs=[AssetCheckSpec("release_is_served_whole", asset=RELEASE_KEY)],
+        # A run may select the release alone (publish the marts again) or some metrics: either
+        # way a whole release is published, metrics included; what was selected is reported.
+        can_subset=True,
     )
     def release(context: AssetExecutionContext, settings: ResourceParam[Settings]):
+        from orchestration.semantic.publish import write_metrics  # metricflow: loaded when a night runs
+
         s = settings
         release_id = new_release_id(context.run.run_id)
         served = s.serving_dir / "current"  # the release before this one, for "what changed tonight"
@@ -104,24 +142,36 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
                 record(con, summary)  # into audit.run_summaries, published with the release below
                 table_versions = versions.read_all(con)
             new = write_release(s.build_db, s.serving_dir, release_id, tables, built_on=s.target,
-                                descriptions=about, duckdb_config=s.duckdb_config(), versions=table_versions)
+                                descriptions=about, duckdb_config=s.duckdb_config(), versions=table_versions,
+                                derive=lambda folder: write_metrics(folder, s))
         switch_current(s.serving_dir, new)
         write_catalog(s.serving_dir, new, s.catalog_db, s.duckdb_config())
         pruned = prune(s.serving_dir, s.keep_releases)
         context.log.info(f"published release {release_id} ({len(new.tables)} tables); pruned {len(pruned)}")
-        yield MaterializeResult(
-            metadata={
-                "release_id": release_id,
-                "built_on": s.target,
-                "release_folder": MetadataValue.path(str(new.folder)),
-                "catalog": MetadataValue.path(str(s.catalog_db)),
-                "rows": MetadataValue.json(new.tables),
-                "pruned_releases": MetadataValue.json(pruned),
-                "what_changed": MetadataValue.md(summary.markdown()),
-                **summary.as_metadata(),
-            }
-        )
-        yield _release_readable(s, release_id, new.tables)
+        selected = context.selected_asset_keys
+        if RELEASE_KEY in selected:
+            yield MaterializeResult(
+                asset_key=RELEASE_KEY,
+                metadata={
+                    "release_id": release_id,
+                    "built_on": s.target,
+                    "release_folder": MetadataValue.path(str(new.folder)),
+                    "catalog": MetadataValue.path(str(s.catalog_db)),
+                    "rows": MetadataValue.json(new.tables),
+                    "pruned_releases": MetadataValue.json(pruned),
+                    "what_changed": MetadataValue.md(summary.markdown()),
+                    **summary.as_metadata(),
+                }
+            )
+        for spec in metrics:  # after the release they depend on (Dagster wants them in that order)
+            if spec.key in selected:
+                table = ".".join(spec.key.path)
+                yield MaterializeResult(asset_key=spec.key, metadata={
+                    "release_id": release_id, "table": table, "rows": new.tables[table],
+                    "file": MetadataValue.path(str(new.folder / f"{table}.parquet")),
+                })
+        if AssetCheckKey(RELEASE_KEY, "release_is_served_whole") in context.selected_asset_check_keys:
+            yield _release_readable(s, release_id, new.tables)
 
     @asset(
         key=POSTGRES_KEY,

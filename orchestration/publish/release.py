@@ -2,6 +2,7 @@
 
     serving/releases/<release_id>/<schema>.<table>.parquet   one file per published table
     serving/releases/<release_id>/marts.release_info.parquet one row: which release this is
+    serving/releases/<release_id>/metrics.<metric>.parquet   the semantic layer's metrics (semantic/publish.py)
     serving/releases/<release_id>/release.json               what is in it
     serving/current -> releases/<release_id>                 switched with one rename
     serving/modu.duckdb                                      views over the current release's files
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,7 +34,7 @@ import duckdb
 from orchestration.publish import descriptions as described
 from orchestration.sql import identifier, literal
 
-PUBLISHED_SCHEMAS = ("marts", "audit")
+PUBLISHED_SCHEMAS = ("marts", "audit", "metrics")
 RELEASE_INFO = "marts.release_info"
 # The catalog is written in the storage format of DuckDB 1.0 (serialization version 2,
 # file version number 64), which every DuckDB 1.x reads: BI drivers ship older DuckDBs
@@ -56,6 +58,7 @@ def write_release(
     build_db: Path, serving_dir: Path, release_id: str, tables: list[str], built_on: str = "duckdb",
     descriptions: dict[str, dict] | None = None, duckdb_config: dict | None = None,
     versions: dict[str, str] | None = None,
+    derive: Callable[[Path], tuple[dict[str, int], dict[str, dict]]] | None = None,
 ) -> Release:
     """Copy the tables ('<schema>.<table>') out of the build database into a new release folder.
 
@@ -64,7 +67,9 @@ def write_release(
     the connection's settings (settings.duckdb_config()). versions are the tables' versions
     (orchestration/versions.py): a table whose version the served release already holds is
     not copied again but hard-linked from that release's file (release folders never change,
-    so two releases may share a file).
+    so two releases may share a file). derive, given the folder once the tables are in it,
+    writes tables computed from them (the metrics) and returns their rows and descriptions:
+    they are part of the release from its first moment.
     """
     releases = serving_dir / "releases"
     staging = releases / f".{release_id}.partial"
@@ -84,6 +89,10 @@ def write_release(
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     finally:
         con.close()
+    if derive is not None:
+        derived_counts, derived_descriptions = derive(staging)
+        counts.update(derived_counts)
+        descriptions = {**(descriptions or {}), **derived_descriptions}
     created_at = datetime.now(timezone.utc)
     _write_release_info(staging / f"{RELEASE_INFO}.parquet", release_id, created_at, duckdb_config)
     counts[RELEASE_INFO] = 1

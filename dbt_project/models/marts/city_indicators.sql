@@ -10,7 +10,9 @@ select
     counts.ai_enterprise_yoy_growth,
     figures.ai_industry_output_cny,
     coalesce(policies.policy_count, 0) as policy_count,
-    capacity.compute_capacity_pflops
+    capacity.compute_capacity_pflops,
+    figures.population,
+    figures.gdp_cny
 from {{ ref('int_region_years') }} as panel
 join {{ ref('dim_region') }} as regions
     on regions.region_code = panel.region_code

@@ -1,9 +1,11 @@
 -- Published figures beside the same figure computed by the warehouse. A mismatch is a
--- recorded finding, never a silent fix: the published value is shown as published.
+-- recorded finding, never a silent fix: the published value is shown as published. Figures of
+-- synthetic files (macros/synthetic.sql) are published by nobody: they are never reconciled.
 with published as (
     select *
     from {{ ref('stg_indicators__figures') }}
     where not is_forecast
+      and not is_synthetic
       and indicator_code in ('ai_enterprise_count', 'ai_enterprise_increase', 'compute_centre_city_count')
 ),
 

@@ -1,7 +1,8 @@
 """Loading a release folder into the server, in one transaction that ends with the swap.
 
-New schemas `marts_next` and `audit_next` are created and filled with COPY (CSV written by
-pyarrow from the release's Parquet files), described from the release's descriptions.json
+New schemas `marts_next`, `audit_next` and `metrics_next` are created and filled with COPY
+(CSV written by pyarrow from the release's Parquet files; the metrics are the rows MetricFlow's
+SQL computed at publish, so Postgres serves the numbers the DuckDB catalog and `make metrics` give), described from the release's descriptions.json
 (COMMENT ON TABLE / COLUMN), granted to the readers group, then swapped in (swap.py) and
 committed. A load that dies midway (killed, server gone) is rolled back by PostgreSQL and
 leaves nothing. Loaders take turns on a lock of a table in the admin's private schema,

@@ -16,7 +16,9 @@ DATABASE = "modu"
 ADMIN_ROLE = "modu_admin"
 ANALYST_ROLE = "analyst"  # the shared read-only role, password MODU_ANALYST_PASSWORD
 READERS_ROLE = "modu_readers"  # NOLOGIN group of every analyst role: what they may read is granted to it
-SERVED_SCHEMAS = ("marts", "audit")
+# The release's schemas (release.PUBLISHED_SCHEMAS). metrics holds the semantic layer's metric
+# rows as tables, computed at publish by MetricFlow's SQL (semantic/publish.py).
+SERVED_SCHEMAS = ("marts", "audit", "metrics")
 PRIVATE_SCHEMA = "modu_private"  # the admin's own objects (the loaders' lock); no analyst may touch them
 # The admin's sessions (publish, rollback, `serve` itself) are exempt from the analysts' limits:
 # a national load may run longer than any analyst query should.
