@@ -36,6 +36,14 @@ class Settings:
     alert_webhook: str | None = field(default=None, repr=False)  # failed runs are POSTed here (MODU_ALERT_WEBHOOK)
     ui_port: int = 3000  # port of `make ui` on 127.0.0.1 (MODU_UI_PORT)
     ui_url: str = "http://127.0.0.1:3000"  # base of run links in alerts (MODU_UI_URL; default: the UI's own address)
+    # The reject-share guard on every landed file (ingest/checks.py): rejected rows / data lines.
+    reject_warn_share: float = 0.05  # above it, the file's raw check warns (MODU_REJECT_WARN_SHARE)
+    reject_fail_share: float = 0.50  # above it, the night stops before publishing (MODU_REJECT_FAIL_SHARE)
+    reject_fail_min_lines: int = 1000  # files with fewer data lines only warn (MODU_REJECT_FAIL_MIN_LINES)
+    # Code references of the assets become links into the repository's host when set
+    # (MODU_GIT_URL, e.g. https://github.com/org/modu; MODU_GIT_BRANCH, default main).
+    git_url: str | None = None
+    git_branch: str = "main"
     # The engine dbt builds on: 'duckdb' (embedded, the default) or 'spark' (MODU_TARGET;
     # see docs/scale-out.md). Ingest, checks and publishing are the same on both.
     target: str = "duckdb"
@@ -157,6 +165,16 @@ class Settings:
         """One JSON line per failed run: job, failed steps, errors, link to the run."""
         return self.warehouse_dir / "alerts" / "alerts.jsonl"
 
+    @property
+    def logs_dir(self) -> Path:
+        """The full log of each `make refresh` run (tracebacks included), <run_id>.log."""
+        return self.warehouse_dir / "logs"
+
+    @property
+    def dbt_docs_dir(self) -> Path:
+        """`make docs`: the dbt docs site, static_index.html opens from disk."""
+        return self.warehouse_dir / "dbt-docs"
+
     def run_link(self, run_id: str) -> str:
         """The run's page in the Dagster UI, for alerts."""
         return f"{self.ui_url.rstrip('/')}/runs/{run_id}"
@@ -185,6 +203,20 @@ class Settings:
 TARGETS = ("duckdb", "spark")
 
 
+def _share(name: str, default: str) -> float:
+    value = float(os.environ.get(name) or default)
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name}={value!r}: expected a share between 0 and 1 (0.05 is 5%)")
+    return value
+
+
+def _reject_shares() -> tuple[float, float]:
+    warn, fail = _share("MODU_REJECT_WARN_SHARE", "0.05"), _share("MODU_REJECT_FAIL_SHARE", "0.5")
+    if warn > fail:
+        raise ValueError(f"MODU_REJECT_WARN_SHARE={warn} is above MODU_REJECT_FAIL_SHARE={fail}")
+    return warn, fail
+
+
 def _target() -> str:
     target = (os.environ.get("MODU_TARGET") or "duckdb").strip().lower()
     if target not in TARGETS:
@@ -193,6 +225,7 @@ def _target() -> str:
 
 
 def load() -> Settings:
+    reject_warn_share, reject_fail_share = _reject_shares()
     return Settings(
         raw_dir=Path(os.environ.get("MODU_RAW_DIR", REPO_ROOT / "raw")).resolve(),
         warehouse_dir=Path(os.environ.get("MODU_WAREHOUSE_DIR", REPO_ROOT / "warehouse")).resolve(),
@@ -216,6 +249,11 @@ def load() -> Settings:
         dbt_threads=int(os.environ.get("MODU_DBT_THREADS") or 4),
         ui_port=int(os.environ.get("MODU_UI_PORT") or 3000),
         ui_url=(os.environ.get("MODU_UI_URL") or f"http://127.0.0.1:{os.environ.get('MODU_UI_PORT') or '3000'}").rstrip("/"),
+        reject_warn_share=reject_warn_share,
+        reject_fail_share=reject_fail_share,
+        reject_fail_min_lines=int(os.environ.get("MODU_REJECT_FAIL_MIN_LINES") or 1000),
+        git_url=(os.environ.get("MODU_GIT_URL") or "").rstrip("/") or None,
+        git_branch=os.environ.get("MODU_GIT_BRANCH") or "main",
         # --- The Postgres endpoint of `make serve`: what every analyst session is held to ---
         pg_statement_timeout_seconds=float(os.environ.get("MODU_PG_STATEMENT_TIMEOUT_SECONDS") or 300),
         pg_memory_limit_mb=int(os.environ.get("MODU_PG_MEMORY_LIMIT_MB") or 256),
