@@ -20,8 +20,9 @@ def _short(text: str) -> str:
     return text if len(text) <= LINE_CHARS else text[:LINE_CHARS - 1] + "…"
 
 
-def _check_counts(result: ExecuteInProcessResult) -> tuple[int, list[str], list[str]]:
-    """Checks passed; checks failed (ERROR: they stop the night); checks that warn."""
+def _check_counts(result: ExecuteInProcessResult, said: set[str]) -> tuple[int, list[str], list[str]]:
+    """Checks passed; checks failed (ERROR: they stop the night); checks that warn. A description
+    in `said` (a failed step's error, printed already) is not printed again."""
     passed, failed, warned = 0, [], []
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
@@ -30,7 +31,7 @@ def _check_counts(result: ExecuteInProcessResult) -> tuple[int, list[str], list[
                 passed += 1
                 continue
             line = f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
-            if evaluation.description:
+            if evaluation.description and _short(evaluation.description) not in said:
                 line += f": {_short(evaluation.description)}"
             (warned if evaluation.severity == AssetCheckSeverity.WARN else failed).append(line)
     return passed, failed, warned
@@ -82,9 +83,11 @@ def print_summary(s: Settings, result: ExecuteInProcessResult, log_file: Path | 
     print()
     print("=" * 72)
     print(f"nightly_refresh {'succeeded' if result.success else 'FAILED'} (run {result.run_id})")
+    said = set()
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             failure = describe_step_failure(event)
+            said.add(_short(failure["error"]))
             print(f"  failed step {failure['step']}: {_short(failure['error'])}")
     release = current_release(s.serving_dir)
     if release is None:
@@ -103,7 +106,7 @@ def print_summary(s: Settings, result: ExecuteInProcessResult, log_file: Path | 
         if not result.success:
             print("  (this is the last good release: tonight's run did not publish)")
     print("rejected rows (audit.rejected_rows): " + _rejected_by_source(result))
-    passed, failed, warned = _check_counts(result)
+    passed, failed, warned = _check_counts(result, said)
     print(f"checks: {passed} passed, {len(warned)} warned, {len(failed)} failed")
     for line in failed:
         print(f"  failed check {line}")

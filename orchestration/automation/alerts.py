@@ -97,8 +97,8 @@ CLI_TRIGGER_TAG = {"modu/trigger": "cli"}  # runs of `make refresh` (orchestrati
 def _trigger(run: DagsterRun) -> str:
     tags = run.tags
     # A re-execution keeps its parent's tags (a schedule's or a sensor's name among them).
-    if "dagster/parent_run_id" in tags:
-        return f"re-execution of run {tags['dagster/parent_run_id']}"
+    if run.parent_run_id:
+        return f"re-execution of run {run.parent_run_id}"
     if "dagster/schedule_name" in tags:
         return f"schedule {tags['dagster/schedule_name']}"
     if "dagster/sensor_name" in tags:
@@ -184,12 +184,15 @@ def record_once(log_path: Path, run_id: str, make_alert: Callable[[], dict[str, 
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             handle.seek(0)
-            earlier = next((a for a in _parse(handle.read()) if a.get("run_id") == run_id), None)
+            logged = handle.read()
+            earlier = next((a for a in _parse(logged) if a.get("run_id") == run_id), None)
             if earlier is not None:
                 return earlier, False
             alert = make_alert()
             alert["webhook"] = deliver(alert)
-            handle.write(json.dumps(alert, ensure_ascii=False) + "\n")
+            # After a line cut short (a full disk), the next alert starts on a line of its own.
+            cut = "\n" if logged and not logged.endswith("\n") else ""
+            handle.write(cut + json.dumps(alert, ensure_ascii=False) + "\n")
             handle.flush()
             return alert, True
         finally:

@@ -151,7 +151,8 @@ def _build(source: Source) -> AssetChecksDefinition:
             files = landed_file_shares(con, source)
         verdict = judge(source.name, files, settings.reject_warn_share, settings.reject_fail_share,
                         settings.reject_fail_min_lines)
-        (context.log.info if verdict.passed else context.log.warning)(verdict.description)
+        if not verdict.failing:  # a failing verdict is the step's error, logged once as such
+            (context.log.info if verdict.passed else context.log.warning)(verdict.description)
         yield AssetCheckResult(passed=verdict.passed, severity=verdict.severity, description=verdict.description,
                                metadata=verdict.metadata)
         if verdict.failing:
