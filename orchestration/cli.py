@@ -114,6 +114,9 @@ def docs() -> int:
     if code != 0 or not page.exists():
         print(f"docs: dbt docs generate failed (exit {code}); its log is in {target / 'logs'}", file=sys.stderr)
         return code or 1
+    # index.html loads manifest.json over HTTP (`dbt docs serve`) and stays blank from disk:
+    # the static page carries both files inline, so only it is kept.
+    (target / "index.html").unlink(missing_ok=True)
     print(f"dbt docs: {page.as_uri()}  (one file: open it in a browser, no server needed)")
     return 0
 
