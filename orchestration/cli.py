@@ -100,8 +100,8 @@ def docs() -> int:
     target = s.dbt_docs_dir
     env = {**os.environ, **s.dbt_env()}
     if not s.build_db.exists():
-        print(f"docs: no build database at {s.build_db} yet: run `make refresh` first, so the docs "
-              "show the tables' columns and row counts", file=sys.stderr)
+        print(f"docs: no build database at {s.build_db} yet: run `make refresh` first (the docs read the "
+              "built tables' columns from it)", file=sys.stderr)
         return 1
     # dbt reads the build database's catalog: wait for a running refresh instead of failing on its lock.
     with warehouse.write_lock(s, lambda message: print(f"docs: {message}", flush=True)):

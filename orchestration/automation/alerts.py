@@ -185,7 +185,9 @@ def record_once(log_path: Path, run_id: str, make_alert: Callable[[], dict[str, 
         try:
             handle.seek(0)
             logged = handle.read()
-            earlier = next((a for a in _parse(logged) if a.get("run_id") == run_id), None)
+            # Only lines that mention the run are parsed: the log grows by a line per failed run.
+            mentions = "\n".join(line for line in logged.splitlines() if run_id in line)
+            earlier = next((a for a in _parse(mentions) if a.get("run_id") == run_id), None)
             if earlier is not None:
                 return earlier, False
             alert = make_alert()
