@@ -152,7 +152,7 @@ def rollback(to: str | None = None) -> int:
 
     s = settings_module.load()
     try:
-        before, now = roll_back(s.serving_dir, s.catalog_db, to)
+        before, now = roll_back(s.serving_dir, s.catalog_db, to, s.duckdb_config())
     except RollbackError as err:
         print(f"rollback: {err}", file=sys.stderr)
         return 1

@@ -14,7 +14,7 @@ from orchestration.automation.schedules import nightly_schedule
 from orchestration.automation.sensors import raw_drop_sensor
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.checks import reject_share_checks
-from orchestration.publish.assets import build_publish_asset
+from orchestration.publish.assets import build_publish_assets
 from orchestration.quality.checks import gx_checks
 from orchestration.resources import resources
 from orchestration.transform.dbt_assets import modu_dbt_assets
@@ -25,7 +25,7 @@ MART_KEYS = sorted((key for key in modu_dbt_assets.keys if key.path[0] == "marts
 def build_definitions(s: settings.Settings) -> Definitions:
     return Definitions(
         # Every asset with its owner, code references and freshness policy (asset_specs.py).
-        assets=describe_assets([*ingest_assets, build_publish_asset(MART_KEYS)], [modu_dbt_assets], s),
+        assets=describe_assets([*ingest_assets, *build_publish_assets(MART_KEYS)], [modu_dbt_assets], s),
         asset_checks=[*reject_share_checks, *gx_checks, *freshness_checks],
         jobs=[nightly_refresh, freshness_job],
         schedules=[nightly_schedule],

@@ -58,10 +58,10 @@ def _mart_rows_change(result: ExecuteInProcessResult) -> dict:
 
 
 def _postgres_status(result: ExecuteInProcessResult) -> str:
-    """What tonight's publish did with the Postgres endpoint, from the serving/release metadata."""
+    """What tonight's publish did with the Postgres endpoint, from the serving/postgres metadata."""
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
-        if materialization.asset_key.path == ["serving", "release"] and "postgres" in materialization.metadata:
+        if materialization.asset_key.path == ["serving", "postgres"] and "postgres" in materialization.metadata:
             pg = materialization.metadata["postgres"].value
             if pg.get("status") == "loaded":
                 return f"loaded in {pg['seconds']} s, {pg['endpoint']}"

@@ -22,7 +22,6 @@ Output columns
     name_en        pypinyin romanisation of the short name, with an override
                    table for official / established English names; districts
                    get an English suffix word (District, County, ...).
-    short_name_en  name_en without its suffix word (Pudong for Pudong New Area).
     name_pinyin    toneless pinyin of the full Chinese name, lower case, one word
                    (pudongxinqu): the form ASCII-only sources write.
 
@@ -42,7 +41,7 @@ from pypinyin import Style, lazy_pinyin, load_phrases_dict, load_single_dict
 
 OUTPUT = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "regions.csv"
 HEADER = ["region_code", "name_zh", "short_name_zh", "name_en", "level", "province_code", "city_code",
-          "short_name_en", "name_pinyin"]
+          "name_pinyin"]
 
 MUNICIPALITIES = {"110000", "120000", "310000", "500000"}
 PLACEHOLDER_RE = re.compile(r"市辖区|县|.*直辖县级行政区划")
@@ -154,7 +153,7 @@ def read_adcodes():
 def build_rows(regions):
     """Seed rows (national row first, then by region_code) for {code: name}."""
     rows = [{"region_code": "000000", "name_zh": "全国", "short_name_zh": "全国", "name_en": "China",
-             "level": "national", "province_code": "", "city_code": "", "short_name_en": "China",
+             "level": "national", "province_code": "", "city_code": "",
              "name_pinyin": "quanguo"}]
     for code, name in sorted(regions.items()):
         province = code[:2] + "0000"
@@ -172,7 +171,7 @@ def build_rows(regions):
         short_en = NAME_EN_OVERRIDES.get(short) or romanise(short)
         name_en = short_en + english_suffix if level == "district" else short_en
         rows.append({"region_code": code, "name_zh": name, "short_name_zh": short, "name_en": name_en,
-                     "level": level, "province_code": province, "city_code": city, "short_name_en": short_en,
+                     "level": level, "province_code": province, "city_code": city,
                      "name_pinyin": "".join(lazy_pinyin(name, style=Style.NORMAL, v_to_u=True)).lower()})
     return rows
 

@@ -4,17 +4,18 @@ of Parquet files written from rows a test chooses."""
 
 from __future__ import annotations
 
+import io
+
 import json
 import shutil
-import struct
 import subprocess
-import zlib
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
 import numpy as np
+from PIL import Image
 import pytest
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -95,47 +96,10 @@ def parse(page: str) -> Marks:
 
 
 def decode_png(data: bytes) -> tuple[int, int, np.ndarray]:
-    """Width, height and RGB pixels (h x w x 3) of an 8-bit, non-interlaced RGB or RGBA PNG (what
-    Chromium writes). Rows filtered None, Sub and Up are undone with numpy, Average and Paeth byte by byte."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, width, height, channels = 8, b"", 0, 0, 0
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8: pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert depth == 8 and colour in (2, 6) and interlace == 0
-            channels = 3 if colour == 2 else 4
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    stride = width * channels
-    raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(height, stride + 1)
-    out = np.zeros((height, stride), dtype=np.uint8)
-    previous = np.zeros(stride, dtype=np.uint8)
-    for y in range(height):
-        kind, line = raw[y, 0], raw[y, 1:]
-        if kind == 0:
-            row = line.copy()
-        elif kind == 1:
-            row = (line.reshape(width, channels).astype(np.uint32).cumsum(axis=0) % 256).astype(np.uint8).reshape(-1)
-        elif kind == 2:
-            row = line + previous  # uint8 wraps around, as the filter wants
-        else:
-            row, up = [0] * channels + line.tolist(), [0] * channels + previous.tolist()
-            for i in range(channels, stride + channels):
-                a, b = row[i - channels], up[i]
-                if kind == 3:
-                    row[i] = (row[i] + ((a + b) >> 1)) & 0xFF
-                    continue
-                c = up[i - channels]
-                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - c - c)
-                row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
-            row = np.array(row[channels:], dtype=np.uint8)
-        out[y] = row
-        previous = row
-    return width, height, out.reshape(height, width, channels)[:, :, :3]
-
+    """Width, height and RGB pixels (h x w x 3) of a PNG (Chromium's screenshots)."""
+    with Image.open(io.BytesIO(data)) as image:
+        pixels = np.asarray(image.convert("RGB"))
+    return pixels.shape[1], pixels.shape[0], pixels
 
 def write_release(folder: Path, tables: dict[str, str], release_id: str = "20240101T000000000000Z-testrel") -> Path:
     """A release folder as publish writes one: <schema>.<table>.parquet per entry of `tables`

@@ -40,8 +40,8 @@ def rejected(ingested) -> dict[int, tuple[str, str, str]]:
 
 
 def test_every_known_region_form_is_kept_and_only_bad_rows_rejected(resolved, rejected):
-    assert sorted(resolved) == list(range(2, 16))  # lines 2-15
-    assert sorted(rejected) == [16, 17, 18]
+    assert sorted(resolved) == [*range(2, 14), 15]  # line 14, a bare 西安, is shared: rejected
+    assert sorted(rejected) == [14, 16, 17, 18]
 
 
 @pytest.mark.parametrize("line, form", [(2, "合肥"), (3, "合肥市"), (6, "Hefei"), (9, "340100")])
@@ -54,10 +54,19 @@ def test_province_with_and_without_suffix_resolves_to_anhui(resolved, line, form
     assert resolved[line] == (form, "340000")
 
 
-@pytest.mark.parametrize("line, form", [(7, "Xi'an"), (8, "Xian"), (10, "Xi安"), (14, "西安"), (15, "西安市")])
+@pytest.mark.parametrize("line, form", [(7, "Xi'an"), (8, "Xian"), (10, "Xi安"), (15, "西安市")])
 def test_xian_spellings_and_garbled_alias_resolve_to_xian_city(resolved, line, form):
-    # 西安 is also the short name of two districts (西安区 220403, 231005); the city is meant.
     assert resolved[line] == (form, "610100")
+
+
+def test_a_bare_shared_name_with_nothing_to_choose_by_is_rejected_listing_its_candidates(rejected):
+    # 西安 is the city's name without its suffix, and also that of two districts named 西安区
+    # (辽源 220403, 牡丹江 231005): an indicator row carries nothing else to choose by.
+    file, raw, reason = rejected[14]
+    assert (file, raw) == (FILE, "西安,population,2013,1")
+    assert "ambiguous" in reason
+    for code in ("220403", "231005", "610100"):
+        assert code in reason
 
 
 @pytest.mark.parametrize("line, form", [(11, "全国"), (12, "China"), (13, "national")])
@@ -81,12 +90,12 @@ def test_ambiguous_region_is_rejected_listing_candidate_codes(rejected):
 
 
 def test_region_resolved_share_counts_kept_against_region_rejects_only(ingested):
-    # 14 kept (lines 2-15), 2 rejected for their region (16, 17); line 18 is rejected for
-    # its indicator and does not count: 14 / (14 + 2) = 0.875.
+    # 13 kept, 3 rejected for their region (14, 16, 17); line 18 is rejected for its
+    # indicator and does not count: 13 / (13 + 3) = 0.8125.
     _, report = ingested
-    assert report.table_rows == 14
-    assert report.rejected_rows == 3
-    assert report.region_resolved_share == pytest.approx(0.875, abs=1e-6)
+    assert report.table_rows == 13
+    assert report.rejected_rows == 4
+    assert report.region_resolved_share == pytest.approx(0.8125, abs=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from orchestration.publish.run_summary import RUN_SUMMARIES, record, summarize
 MARTS = ["marts.city_indicators", "marts.policy_timeline"]
 
 
-def _build(db, cities: int, policies: int, rejected: dict[str, int]):
+def _build(db, cities: int, policies: int, rejected: dict[str, int], landed=("indicators", "enterprises", "policies")):
     con = duckdb.connect(str(db))
     con.execute("CREATE SCHEMA IF NOT EXISTS marts; CREATE SCHEMA IF NOT EXISTS audit")
     con.execute(f"CREATE OR REPLACE TABLE marts.city_indicators AS SELECT range AS id FROM range({cities})")
@@ -17,6 +17,8 @@ def _build(db, cities: int, policies: int, rejected: dict[str, int]):
     con.execute("CREATE OR REPLACE TABLE audit.rejected_rows (source VARCHAR, line BIGINT)")
     for source, n in rejected.items():
         con.execute("INSERT INTO audit.rejected_rows SELECT ?, range FROM range(?)", [source, n])
+    # the sources that landed a file: each is summed, with or without rejected rows
+    con.execute("CREATE OR REPLACE TABLE audit.ingested_files AS SELECT unnest(?::VARCHAR[]) AS source", [list(landed)])
     return con
 
 

@@ -45,7 +45,7 @@ unit_conflict `value | unit`; a truncated JSON line's first 60 characters), `can
 | bad_date | a date that is not a date (2019-02-30, 29.12.2017, 2015年13月5日, 已注销, 2021年第3季度, 2023年Q2) |
 | dereg_before_reg | deregistered_on before registered_on |
 | region_unknown | no region has this name (深圳巿, 海淀去, Shenhen, 440399) |
-| region_ambiguous | a name several regions share, with nothing in the row to choose (registry: a USCC whose division code is none of them nor inside or above one; policies: an issuer naming no parent; elsewhere: the name alone) |
+| region_ambiguous | a name several regions share, with nothing in the row to choose (registry: a USCC whose division code is none of them nor inside or above one; policies: an issuer naming no region; elsewhere: the name alone) |
 | wrong_field_count | an unquoted comma inside business_scope: too many fields |
 | wrong_delimiter | the whole line is semicolon-separated (one field) |
 | not_a_number | a value or registered_capital that is no amount (lots, 较多, 面议, 五百万元) |

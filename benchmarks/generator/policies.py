@@ -4,7 +4,7 @@ Region forms: a unique form, the name written with its parent (深圳市南山�
 shared name (南山区) that the issuer resolves (深圳市南山区人民政府). The issuer is
 fixed per document, so both copies of a repeated document derive the same id.
 Rejected on purpose (BAD): an unknown doc_type, a published_on that is no date, an
-unknown region, a truncated line, a shared name with an issuer that names no parent.
+unknown region, a truncated line, a shared name with an issuer that names no region.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ WITH a AS (
         (CASE WHEN u(pid, 87, 100) < 55 THEN 0 ELSE 1 END + copy) % 2 AS file_no,
         hash(rid, 88, {plan.seed}) AS sk,
         CASE WHEN lv = 0 THEN pick({organs}[1], u(pid, 89, len({organs}[1])))
+             -- a shared name left ambiguous on purpose: its issuer names no region at all
+             WHEN bad = 5 AND issuer_prefix <> '' THEN pick({organs}[lv + 1], u(pid, 89, len({organs}[lv + 1])))
              ELSE CASE WHEN via_issuer THEN issuer_prefix ELSE '' END || name_zh
                   || pick({organs}[lv + 1], u(pid, 89, len({organs}[lv + 1]))) END AS issuer,
         replace(replace(replace(pick({patterns}[dt + 1], u(pid, 90, len({patterns}[dt + 1]))),

@@ -17,8 +17,6 @@ from dagster import (
 
 from orchestration import warehouse
 from orchestration.errors import UnreadableFile
-from orchestration.ingest.loader import ingest_source
-from orchestration.ingest.lookups import create_lookups
 from orchestration.ingest.sources import LINEAGE_COLUMNS, SOURCES, Source
 from orchestration.retries import retry_transient
 from orchestration.settings import Settings
@@ -49,6 +47,10 @@ def _build_ingest_asset(source: Source) -> AssetsDefinition:
         tags={"modu/layer": "raw"},
     )
     def ingest(context: AssetExecutionContext, settings: ResourceParam[Settings]) -> MaterializeResult:
+        # Imported when a night runs, not when the definitions load (numpy, pyarrow).
+        from orchestration.ingest.loader import ingest_source
+        from orchestration.ingest.lookups import create_lookups
+
         s = settings
         # A held DuckDB lock or an interrupted read is tried again; anything else fails at once.
         with retry_transient(context), warehouse.write_lock(s, context.log.info), \

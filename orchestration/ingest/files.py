@@ -17,8 +17,6 @@ import codecs
 import gzip
 import hashlib
 import zlib
-
-import numpy as np
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +93,8 @@ class _LineScanner:
         self.blank: list[int] = []
 
     def feed(self, text: bytes) -> None:
+        import numpy as np  # here, not at the top: the sensors and freshness checks import this module
+
         if not text:
             return
         content = len(text.rstrip(_TRAILING_BLANKS))

@@ -18,9 +18,6 @@ from orchestration.ingest.reading import FileRead
 from orchestration.ingest.sources import Source
 from orchestration.sql import literal
 
-LIST_KEYS = ("topics",)  # kept as JSON, parsed by the source's SQL
-
-
 def read_jsonl_file(con: duckdb.DuckDBPyConnection, source: Source, landed: LandedFile, readable: Path) -> FileRead:
     gzipped = landed.gzipped and readable == landed.path
     # One VARCHAR per physical line: no delimiter or quote can split it, and empty lines
@@ -44,7 +41,7 @@ def read_jsonl_file(con: duckdb.DuckDBPyConnection, source: Source, landed: Land
         FROM modu_lines WHERE NOT is_object""").fetchall())
     # ->> gives the text of strings and the JSON text of numbers (2020 -> '2020').
     columns = ", ".join(
-        f"json_extract(text, {literal('$.' + f.name)}) AS {f.name}" if f.name in LIST_KEYS
+        f"json_extract(text, {literal('$.' + f.name)}) AS {f.name}" if f.json_list
         else f"json_extract_string(text, {literal('$.' + f.name)}) AS {f.name}"
         for f in source.fields
     )

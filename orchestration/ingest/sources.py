@@ -22,6 +22,7 @@ class Field:
     name: str
     header_zh: str | None = None  # CSV only
     required: bool = True  # must be present as a column / key, and not empty in a row
+    json_list: bool = False  # JSON only: a list, kept as JSON for the source's SQL to parse
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ POLICIES = Source(
         Field("effective_on", required=False),
         Field("plan_period", required=False),
         Field("doc_type"),
-        Field("topics", required=False),
+        Field("topics", required=False, json_list=True),
         Field("url", required=False),
         Field("summary", required=False),
         Field("source", required=False),

@@ -1,61 +1,114 @@
-"""The publish asset: release the marts once dbt has built and tested them."""
+"""Publishing, as three assets after the marts were built and checked.
 
+- serving/release: the release's files (every mart and published audit table as
+  Parquet, with descriptions.json), serving/current switched to it, the DuckDB catalog
+  for BI tools, old releases pruned. Its check reads the release back.
+- serving/postgres: the Postgres endpoint of `make serve` (if it runs) swaps the release
+  in, in one transaction. A failed load is a failed blocking check: the run fails, and
+  every failed run alerts; the endpoint keeps its previous release meanwhile.
+- serving/report: serving/report.html redrawn from the release. A report that cannot be
+  drawn fails its check the same way.
 
+The release goes out first and stands on its own: a Postgres or report failure after it
+is told, never hidden, and does not take the release back.
+"""
+
+import json
 from collections.abc import Sequence
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, ResourceParam, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    ResourceParam,
+    asset,
+)
 
-from orchestration.publish import postgres
-from orchestration.publish.release import new_release_id, prune, switch_current, write_catalog, write_release
-from orchestration.publish.run_summary import RUN_SUMMARIES, check_results, record, summarize
-from orchestration.publish.report import write_report
 from orchestration import warehouse
+from orchestration.publish import descriptions
+from orchestration.publish.release import (
+    current_release,
+    new_release_id,
+    prune,
+    switch_current,
+    write_catalog,
+    write_release,
+)
+from orchestration.publish.run_summary import RUN_SUMMARIES, check_results, record, summarize
 from orchestration.settings import Settings
+from orchestration.transform.dbt_run import manifest as dbt_manifest
 
 AUDIT_TABLES = ("audit.rejected_rows", "audit.dq_results", RUN_SUMMARIES)
+RELEASE_KEY = AssetKey(["serving", "release"])
+POSTGRES_KEY = AssetKey(["serving", "postgres"])
+REPORT_KEY = AssetKey(["serving", "report"])
 
 
-def build_publish_asset(mart_keys: Sequence[AssetKey]) -> AssetsDefinition:
+def _release_readable(s: Settings, release_id: str, counts: dict[str, int]) -> AssetCheckResult:
+    """The served release is this one, its files hold the rows counted, the catalog answers."""
+    problems = []
+    served = current_release(s.serving_dir)
+    if served is None or served["release_id"] != release_id:
+        problems.append(f"serving/current names {served and served['release_id']}, not {release_id}")
+    con = warehouse.duckdb_connect(s, s.catalog_db, read_only=True)
+    try:
+        for table, rows in counts.items():
+            found = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            if found != rows:
+                problems.append(f"{table}: the catalog reads {found} rows, the release wrote {rows}")
+        undescribed = con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE database_name = 'modu' AND schema_name IN ('marts', 'audit') "
+            "AND comment IS NULL").fetchone()[0]
+    finally:
+        con.close()
+    if undescribed:
+        problems.append(f"{undescribed} published view(s) carry no description")
+    return AssetCheckResult(
+        check_name="release_is_served_whole", passed=not problems, severity=AssetCheckSeverity.ERROR,
+        description="; ".join(problems) or f"serving/current and the catalog serve {release_id}, every table whole",
+        metadata={"tables": len(counts), "problems": MetadataValue.json(problems)},
+    )
+
+
+def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition]:
     tables = [".".join(key.path[-2:]) for key in mart_keys] + list(AUDIT_TABLES)
 
     @asset(
-        key=AssetKey(["serving", "release"]),
+        key=RELEASE_KEY,
         group_name="serving",
         deps=list(mart_keys),
-        kinds={"parquet", "duckdb", "postgres"},
+        kinds={"parquet", "duckdb"},
         description=(
-            "The published marts: one Parquet file per mart in a new release folder, "
-            "serving/current switched to it atomically, and serving/modu.duckdb (views) for BI tools; "
-            "then the Postgres endpoint of `make serve` (if it runs) swaps the release in, in one transaction, "
-            "and serving/report.html is redrawn. "
-            "Runs only after every mart was built and its blocking checks passed."
+            "The published marts: one Parquet file per mart and published audit table in a new release folder "
+            "(with descriptions.json), serving/current switched to it atomically, and serving/modu.duckdb "
+            "(views with descriptions) for BI tools. Runs only after every mart was built and its blocking "
+            "checks passed."
         ),
+        check_specs=[AssetCheckSpec("release_is_served_whole", asset=RELEASE_KEY)],
     )
-    def release(context: AssetExecutionContext, settings: ResourceParam[Settings]) -> MaterializeResult:
+    def release(context: AssetExecutionContext, settings: ResourceParam[Settings]):
         s = settings
         release_id = new_release_id(context.run.run_id)
         served = s.serving_dir / "current"  # the release before this one, for "what changed tonight"
+        about = descriptions.from_manifest(dbt_manifest(), tables)
         with warehouse.write_lock(s, context.log.info):
             with warehouse.connect(s) as con:
                 summary = summarize(con, context.run.run_id, release_id, [t for t in tables if t.startswith("marts.")],
                                     served.resolve() if served.is_symlink() else None,
                                     check_results(context.instance, context.run.run_id))
                 record(con, summary)  # into audit.run_summaries, published with the release below
-            new = write_release(s.build_db, s.serving_dir, release_id, tables, built_on=s.target)
+            new = write_release(s.build_db, s.serving_dir, release_id, tables, built_on=s.target,
+                                descriptions=about, duckdb_config=s.duckdb_config())
         switch_current(s.serving_dir, new)
-        write_catalog(s.serving_dir, new, s.catalog_db)
-        # After the switch: neither may take the release back, so each says what happened instead.
-        pg = postgres.publish(s, new.folder, log=context.log.info)
-        if pg["status"] == "failed":
-            context.log.warning(f"postgres endpoint keeps its previous release: {pg['error']}")
-        try:
-            marks = write_report(new.folder, s.report_html)
-        except Exception as err:  # noqa: BLE001 - the release is out; a broken report must not hide that
-            context.log.error(f"serving/report.html was not redrawn: {err!r}")
-            marks = {"error": repr(err)[:500]}
+        write_catalog(s.serving_dir, new, s.catalog_db, s.duckdb_config())
         pruned = prune(s.serving_dir, s.keep_releases)
         context.log.info(f"published release {release_id} ({len(new.tables)} tables); pruned {len(pruned)}")
-        return MaterializeResult(
+        yield MaterializeResult(
             metadata={
                 "release_id": release_id,
                 "built_on": s.target,
@@ -65,11 +118,65 @@ def build_publish_asset(mart_keys: Sequence[AssetKey]) -> AssetsDefinition:
                 "pruned_releases": MetadataValue.json(pruned),
                 "what_changed": MetadataValue.md(summary.markdown()),
                 **summary.as_metadata(),
-                "postgres": MetadataValue.json(pg),
-                "postgres_status": pg["status"],
-                "report": MetadataValue.path(str(s.report_html)),
-                "report_marks": MetadataValue.json(marks),
             }
         )
+        yield _release_readable(s, release_id, new.tables)
 
-    return release
+    @asset(
+        key=POSTGRES_KEY,
+        group_name="serving",
+        deps=[RELEASE_KEY],
+        kinds={"postgres"},
+        description=(
+            "The Postgres endpoint of `make serve` serving the new release: loaded and swapped in, in one "
+            "transaction, when the server runs; skipped (and said so) when it does not."
+        ),
+        check_specs=[AssetCheckSpec("postgres_serves_the_release", asset=POSTGRES_KEY, blocking=True)],
+    )
+    def postgres_release(context: AssetExecutionContext, settings: ResourceParam[Settings]):
+        from orchestration.publish import postgres  # psycopg and pyarrow: loaded when a night runs
+
+        s = settings
+        folder = (s.serving_dir / "current").resolve()
+        pg = postgres.publish(s, folder, log=context.log.info)
+        yield MaterializeResult(metadata={"postgres": MetadataValue.json(pg), "postgres_status": pg["status"]})
+        failed = pg["status"] == "failed"
+        yield AssetCheckResult(
+            check_name="postgres_serves_the_release", passed=not failed, severity=AssetCheckSeverity.ERROR,
+            description=(f"the endpoint keeps its previous release: {pg.get('error')}" if failed
+                         else f"postgres endpoint: {pg['status']}" + (f" ({pg['reason']})" if pg.get("reason") else "")),
+            metadata={"status": pg["status"], "endpoint": pg.get("endpoint", "")},
+        )
+
+    @asset(
+        key=REPORT_KEY,
+        group_name="serving",
+        deps=[RELEASE_KEY],
+        kinds={"html"},
+        description="serving/report.html: the static report of the race, redrawn from the new release; opens from disk.",
+        check_specs=[AssetCheckSpec("report_shows_the_release", asset=REPORT_KEY, blocking=True)],
+    )
+    def report(context: AssetExecutionContext, settings: ResourceParam[Settings]):
+        from orchestration.publish.report import write_report  # fonts and charts: loaded when a night runs
+
+        s = settings
+        folder = (s.serving_dir / "current").resolve()
+        release_id = json.loads((folder / "release.json").read_text(encoding="utf-8"))["release_id"]
+        try:
+            marks = write_report(folder, s.report_html, s)
+            error = None
+        except Exception as err:  # noqa: BLE001 - the release is out; a broken report is a failed check, not a hidden one
+            context.log.error(f"serving/report.html was not redrawn: {err!r}")
+            s.report_html.unlink(missing_ok=True)  # never leave a report of an earlier release standing
+            marks, error = {}, repr(err)[:500]
+        yield MaterializeResult(metadata={"report": MetadataValue.path(str(s.report_html)),
+                                          "report_marks": MetadataValue.json(marks)})
+        shows = error is None and release_id in s.report_html.read_text(encoding="utf-8")
+        yield AssetCheckResult(
+            check_name="report_shows_the_release", passed=shows, severity=AssetCheckSeverity.ERROR,
+            description=(f"report.html was not redrawn: {error}" if error
+                         else f"report.html shows release {release_id}" if shows
+                         else f"report.html does not name release {release_id}"),
+        )
+
+    return [release, postgres_release, report]

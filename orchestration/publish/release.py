@@ -29,6 +29,9 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.publish import descriptions as described
+from orchestration.sql import identifier, literal
+
 PUBLISHED_SCHEMAS = ("marts", "audit")
 RELEASE_INFO = "marts.release_info"
 # The catalog is written in the storage format of DuckDB 1.0 (serialization version 2,
@@ -45,36 +48,37 @@ class Release:
     tables: dict[str, int]  # "<schema>.<table>" -> rows
 
 
-def _q(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def new_release_id(run_id: str) -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + run_id[:8]
 
 
 def write_release(
-    build_db: Path, serving_dir: Path, release_id: str, tables: list[str], built_on: str = "duckdb"
+    build_db: Path, serving_dir: Path, release_id: str, tables: list[str], built_on: str = "duckdb",
+    descriptions: dict[str, dict] | None = None, duckdb_config: dict | None = None,
 ) -> Release:
     """Copy the tables ('<schema>.<table>') out of the build database into a new release folder.
 
     built_on names the engine dbt built the marts on (MODU_TARGET); release.json records it.
+    descriptions (descriptions.py) go with the release as descriptions.json; duckdb_config is
+    the connection's settings (settings.duckdb_config()).
     """
     releases = serving_dir / "releases"
     staging = releases / f".{release_id}.partial"
     staging.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(build_db), read_only=True)
+    con = duckdb.connect(str(build_db), read_only=True, config=duckdb_config or {})
     try:
         for table in tables:
             target = staging / f"{table}.parquet"
-            con.execute(f"COPY {table} TO {_q(target)} (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY {table} TO {literal(target)} (FORMAT parquet, COMPRESSION zstd)")
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     finally:
         con.close()
     created_at = datetime.now(timezone.utc)
-    _write_release_info(staging / f"{RELEASE_INFO}.parquet", release_id, created_at)
+    _write_release_info(staging / f"{RELEASE_INFO}.parquet", release_id, created_at, duckdb_config)
     counts[RELEASE_INFO] = 1
+    if descriptions is not None:
+        described.write(staging, descriptions)
     (staging / "release.json").write_text(
         json.dumps({"release_id": release_id, "created_at": created_at.isoformat(), "built_on": built_on,
                     "tables": counts},
@@ -86,16 +90,17 @@ def write_release(
     return Release(release_id, folder, counts)
 
 
-def _write_release_info(target: Path, release_id: str, created_at: datetime) -> None:
+def _write_release_info(target: Path, release_id: str, created_at: datetime,
+                        duckdb_config: dict | None = None) -> None:
     """One row naming the release, in the release itself: a reader that joins it to the
     marts can tell which release answered (Postgres serves the same table)."""
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_config or {})
     try:
         con.execute(
             "CREATE TABLE release_info AS SELECT ?::VARCHAR AS release_id, ?::TIMESTAMPTZ AS published_at",
             [release_id, created_at],
         )
-        con.execute(f"COPY release_info TO {_q(target)} (FORMAT parquet, COMPRESSION zstd)")
+        con.execute(f"COPY release_info TO {literal(target)} (FORMAT parquet, COMPRESSION zstd)")
     finally:
         con.close()
 
@@ -108,24 +113,36 @@ def switch_current(serving_dir: Path, release: Release) -> None:
     os.replace(tmp, link)
 
 
-def write_catalog(serving_dir: Path, release: Release, catalog: Path) -> None:
+def write_catalog(serving_dir: Path, release: Release, catalog: Path, duckdb_config: dict | None = None) -> None:
     """A small DuckDB file of views over one release's files, replaced by rename.
 
     A reader that has the old catalog open keeps its file and its release (whole);
     a reader that opens the catalog afterwards gets the new one. Written in the
     storage format CATALOG_STORAGE_VERSION so that older DuckDB readers open it.
+    Every view and column the release's descriptions.json describes carries it as its
+    comment, where BI tools browsing the catalog read it.
     """
+    descriptions = described.read(release.folder)
     tmp = catalog.with_name(f".{catalog.name}.{release.release_id}")
     tmp.unlink(missing_ok=True)
     tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_config or {})
     try:
-        con.execute(f"ATTACH {_q(tmp)} AS serving_catalog (STORAGE_VERSION '{CATALOG_STORAGE_VERSION}')")
+        con.execute(f"ATTACH {literal(tmp)} AS serving_catalog (STORAGE_VERSION '{CATALOG_STORAGE_VERSION}')")
         for schema in sorted({t.split(".")[0] for t in release.tables}):
             con.execute(f"CREATE SCHEMA IF NOT EXISTS serving_catalog.{schema}")
         for table in sorted(release.tables):
             path = release.folder / f"{table}.parquet"
-            con.execute(f"CREATE VIEW serving_catalog.{table} AS SELECT * FROM read_parquet({_q(path)})")
+            con.execute(f"CREATE VIEW serving_catalog.{table} AS SELECT * FROM read_parquet({literal(path)})")
+            about = descriptions.get(table, {})
+            if about.get("description"):
+                con.execute(f"COMMENT ON VIEW serving_catalog.{table} IS {literal(about['description'])}")
+            columns = {c for (c,) in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'serving_catalog' "
+                "AND schema_name = ? AND table_name = ?", table.split(".")).fetchall()}
+            for column, text in about.get("columns", {}).items():
+                if text and column in columns:
+                    con.execute(f"COMMENT ON COLUMN serving_catalog.{table}.{identifier(column)} IS {literal(text)}")
         con.execute("DETACH serving_catalog")
     finally:
         con.close()
@@ -169,7 +186,8 @@ def list_releases(serving_dir: Path) -> list[dict]:
     return found
 
 
-def rollback(serving_dir: Path, catalog: Path, to: str | None = None) -> tuple[str | None, Release]:
+def rollback(serving_dir: Path, catalog: Path, to: str | None = None,
+             duckdb_config: dict | None = None) -> tuple[str | None, Release]:
     """Serve the release before the current one (or release `to`): switch serving/current and
     rewrite the catalog, as a publish does. Returns (the release served until now, the one served now)."""
     releases = list_releases(serving_dir)
@@ -192,5 +210,5 @@ def rollback(serving_dir: Path, catalog: Path, to: str | None = None) -> tuple[s
     release = Release(target["release_id"], Path(target["folder"]), dict(target["tables"]))
     if release.release_id != current_id:
         switch_current(serving_dir, release)
-    write_catalog(serving_dir, release, catalog)
+    write_catalog(serving_dir, release, catalog, duckdb_config)
     return current_id, release

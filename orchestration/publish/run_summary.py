@@ -21,7 +21,8 @@ from typing import Any
 
 import duckdb
 
-from orchestration.ingest.sources import SOURCES
+from orchestration.sql import qualified
+
 
 RUN_SUMMARIES = "audit.run_summaries"
 RUN_SUMMARIES_DDL = """
@@ -92,24 +93,21 @@ class RunSummary:
         }
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _q(path: Path) -> str:
-    return _lit(str(path))
-
-
-def _previous_parquet_counts(folder: Path | None, table: str, sql: str) -> dict[str, int] | None:
-    """Aggregate a table of the previous release, or None if that release does not have it."""
+def _previous_counts(con: duckdb.DuckDBPyConnection, folder: Path | None, table: str, sql: str,
+                     params: list | None = None) -> dict[str, int] | None:
+    """Aggregate a table of the previous release (`sql` reads it as read_parquet(?)), or None if
+    that release does not have it."""
     if folder is None or not (folder / f"{table}.parquet").exists():
         return None
-    con = duckdb.connect()
-    try:
-        rows = con.execute(sql.format(path=_q(folder / f"{table}.parquet"))).fetchall()
-    finally:
-        con.close()
+    rows = con.execute(sql, [str(folder / f"{table}.parquet"), *(params or [])]).fetchall()
     return {str(k): int(v) for k, v in rows}
+
+
+def _landed_sources(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every source that landed a file, with or without rejected rows."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit' "
+                         "AND table_name = 'ingested_files'").fetchone()[0]
+    return {s for (s,) in con.execute("SELECT DISTINCT source FROM audit.ingested_files").fetchall()} if exists else set()
 
 
 def summarize(
@@ -133,21 +131,20 @@ def summarize(
     summary = RunSummary(run_id, release_id, previous["release_id"] if previous else None)
     previous_tables = previous["tables"] if previous else {}
     for table in mart_tables:
-        rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        rows = con.execute(f"SELECT count(*) FROM {qualified(*table.split('.'))}").fetchone()[0]
         summary.mart_rows[table] = Count(rows, previous_tables.get(table))
     rejected = dict(con.execute("SELECT source, count(*) FROM audit.rejected_rows GROUP BY source").fetchall())
-    before = _previous_parquet_counts(
-        previous_folder, "audit.rejected_rows", "SELECT source, count(*) FROM read_parquet({path}) GROUP BY source"
-    )
-    for source in sorted(set(SOURCES) | set(rejected)):
+    before = _previous_counts(
+        con, previous_folder, "audit.rejected_rows", "SELECT source, count(*) FROM read_parquet(?) GROUP BY source")
+    landed = _landed_sources(con)
+    for source in sorted(landed | set(rejected)):
         summary.rejected_rows[source] = Count(int(rejected.get(source, 0)),
                                               None if before is None else before.get(source, 0))
     failed = [r for r in check_results if not r["passed"]]
-    previous_failed = _previous_parquet_counts(
-        previous_folder, RUN_SUMMARIES,
-        "SELECT metric, value FROM read_parquet({path}) WHERE metric = 'checks_failed' AND subject = 'total' "
-        f"AND release_id = {_lit(previous['release_id']) if previous else 'NULL'}",
-    )
+    previous_failed = _previous_counts(
+        con, previous_folder, RUN_SUMMARIES,
+        "SELECT metric, value FROM read_parquet(?) WHERE metric = 'checks_failed' AND subject = 'total' "
+        "AND release_id = ?", [previous["release_id"] if previous else None])
     summary.checks_failed = Count(len(failed), (previous_failed or {}).get("checks_failed"))
     summary.failed_checks = [{k: r.get(k) for k in ("asset", "check", "description")} for r in failed]
     summary.checks_evaluated = len(check_results)

@@ -125,7 +125,8 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, setting
         lost = dbt_run.results_not_received(run_results, manifest["nodes"], set(built)) if invocation and succeeded else []
         if s.target == "spark" and invocation is not None:
             marts = [k for k in built if k[0] == "marts"]
-            copied = copy_marts_into(s.build_db, s.spark_tables_dir, marts, contract_columns(dbt_run.MANIFEST_PATH))
+            copied = copy_marts_into(s.build_db, s.spark_tables_dir, marts, contract_columns(dbt_run.MANIFEST_PATH),
+                                     s.duckdb_config())
             context.log.info("copied the marts Spark built into the build database: "
                              + ", ".join(f"{schema}.{table} ({rows} rows)" for (schema, table), rows in copied.items()))
         with warehouse.connect(s) as con:
@@ -134,7 +135,8 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, setting
             relations = built + [tuple(n.relation.split(".")) for n in plan.carry if n.relation]
             metadata = dbt_run.table_metadata(con, relations)
             if s.target == "spark":
-                metadata = {**metadata, **spark_table_metadata(s.spark_tables_dir, [k for k in built if k[0] != "marts"])}
+                metadata = {**metadata, **spark_table_metadata(s.spark_tables_dir, [k for k in built if k[0] != "marts"],
+                                                               s.duckdb_config())}
             if succeeded and requests and invocation is not None:
                 con.execute("DELETE FROM audit.full_refresh_requests WHERE requested_at <= ?", [latest_request])
     by_relation = {(p["schema"], p["alias"]): uid for uid, p in manifest["nodes"].items()

@@ -47,6 +47,7 @@ def copy_marts_into(
     spark_tables_dir: Path,
     marts: list[tuple[str, str]],
     contracts: dict[tuple[str, str], list[tuple[str, str]]],
+    duckdb_config: dict | None = None,
 ) -> dict[tuple[str, str], int]:
     """Replace each (schema, table) of `marts` in the build database with Spark's; rows per table.
 
@@ -54,7 +55,7 @@ def copy_marts_into(
     this build's marts and an earlier one's.
     """
     copied = {}
-    con = duckdb.connect(str(build_db))
+    con = duckdb.connect(str(build_db), config=duckdb_config or {})
     try:
         con.execute("BEGIN TRANSACTION")
         for schema, table in marts:
@@ -83,10 +84,11 @@ def copy_marts_into(
     return copied
 
 
-def spark_table_metadata(spark_tables_dir: Path, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+def spark_table_metadata(spark_tables_dir: Path, keys: list[tuple[str, str]],
+                         duckdb_config: dict | None = None) -> dict[tuple[str, str], dict[str, Any]]:
     """Row count and column schema of the tables Spark wrote (views have no files and no entry)."""
     found = {}
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_config or {})
     try:
         for schema, table in keys:
             files = _part_files(table_folder(spark_tables_dir, schema, table))

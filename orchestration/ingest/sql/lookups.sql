@@ -14,7 +14,12 @@ WITH zh AS (
     SELECT region_code, unnest([name_zh, short_name_zh]) AS name FROM seed_regions
 ),
 latin AS (
-    SELECT region_code, unnest([name_en, short_name_en, name_pinyin]) AS name FROM seed_regions
+    -- English with its suffix word and without it (Nanshan District, Nanshan; Menglian
+    -- Autonomous County, Menglian Autonomous; Pudong New Area, Pudong), and the pinyin of the
+    -- Chinese name with its suffix (Pudongxinqu).
+    SELECT region_code, unnest([name_en, regexp_replace(name_en, ' [A-Za-z]+$', ''),
+                                regexp_replace(name_en, ' New Area$', ''), name_pinyin]) AS name
+    FROM seed_regions
 ),
 -- A region with the regions above it that a source may write before it: its city and its
 -- province (a municipality is its own city and province, so it has none).
@@ -60,13 +65,14 @@ FROM (SELECT * FROM region_forms QUALIFY kind = min(kind) OVER (PARTITION BY key
 GROUP BY key;
 
 -- Names a row's other text (a policy's issuer) may carry to say which region it means:
--- the region's own full or qualified names (weight 2), and the names of the regions
--- above it (weight 1). 深圳市南山区人民政府 names 440305 (2) and Shenzhen (1 for 440305).
+-- any name of the region itself (qualified ones included) and the names of the regions
+-- above it. regions.sql weighs a match by its length: 深圳市南山区人民政府 names 440305 by
+-- 深圳市南山区 (6), and Hegang's 230404 only by the shared 南山区 (3).
 CREATE OR REPLACE TEMP TABLE region_context_names AS
-SELECT DISTINCT region_code, key, weight FROM (
-    SELECT region_code, key, 2 AS weight FROM region_forms WHERE kind IN (2, 5) AND length(key) >= 2
+SELECT DISTINCT region_code, key FROM (
+    SELECT region_code, key FROM region_forms WHERE kind > 0
     UNION ALL
-    SELECT r.region_code, modu_region_key(unnest([a.name_zh, a.short_name_zh, a.name_en])), 1
+    SELECT r.region_code, modu_region_key(unnest([a.name_zh, a.short_name_zh, a.name_en]))
     FROM seed_regions AS r
     JOIN seed_regions AS a ON a.region_code IN (r.city_code, r.province_code) AND a.region_code <> r.region_code
 ) WHERE length(key) >= 2;

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish.release import _q
+from orchestration.sql import literal as _q
 from orchestration.settings import Settings
 from orchestration.warehouse import duckdb_connect
 
@@ -33,9 +33,9 @@ COMPLETED_COLUMN = "projects_completed"
 @contextmanager
 def open_release(folder: Path, settings: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB with one view per table file of the release (marts.x, audit.y)."""
-    # Without settings (the publish step's call) the connection is DuckDB's default in-memory
-    # one: a release's marts are small, and it writes nothing anywhere.
-    con = duckdb_connect(settings) if settings is not None else duckdb.connect()
+    # Without settings (tests drawing a release folder of their own) the connection takes
+    # DuckDB's defaults: a release's marts are small, and it writes nothing anywhere.
+    con = duckdb_connect(settings) if settings is not None else duckdb.connect(config={})
     try:
         for path in sorted(folder.glob("*.*.parquet")):
             schema, table = path.name[: -len(".parquet")].split(".", 1)
