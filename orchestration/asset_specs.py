@@ -43,7 +43,7 @@ def _dbt_files(spec: AssetSpec) -> list[Path]:
     manifest = wrapper.manifest
     node = manifest["nodes"].get(node_id) or manifest["sources"].get(node_id) or {}
     files = [node.get("original_file_path")]
-    patch = node.get("patch_path")  # "modu://models/marts/_marts.yml"
+    patch = node.get("patch_path")  # "modu://models/marts/city_indicators.yml"
     if patch:
         files.append(patch.split("://", 1)[-1])
     return [DBT_PROJECT_DIR / f for f in files if f]

@@ -8,6 +8,7 @@
     python -m orchestration.cli releases  list the kept releases, the served one marked
     python -m orchestration.cli rollback [--to RELEASE_ID]
                                           serve the release before the served one (or RELEASE_ID)
+    python -m orchestration.cli dbt ARGS  run dbt by hand on the warehouse, e.g. `dbt show -s modu_index`
 """
 
 from __future__ import annotations
@@ -183,10 +184,26 @@ def rollback(to: str | None = None) -> int:
     return 0 if redrawn else 1
 
 
+def dbt(args: list[str]) -> int:
+    """dbt with the profile's variables set from the settings, in the dbt project folder. It
+    shares the nights' target folder (its parse is reused) and leaves the prepared manifest be."""
+    from orchestration.transform.dbt_run import dbt_environment, run_target_dir
+
+    s = settings_module.load()
+    target = run_target_dir(s)
+    with dbt_environment(s):
+        return subprocess.call([DBT_EXECUTABLE, *args, "--profiles-dir", ".", "--target", s.target,
+                                "--target-path", str(target), "--log-path", str(target / "logs")],
+                               cwd=DBT_PROJECT_DIR)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="modu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["prepare", "refresh", "ui", "docs", "serve", "releases", "rollback"])
+    parser.add_argument("command", choices=["prepare", "refresh", "ui", "docs", "serve", "releases", "rollback", "dbt"])
     parser.add_argument("--to", metavar="RELEASE_ID", help="rollback: the release to serve (default: the one before)")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["dbt"]:  # everything after `dbt` is dbt's
+        return dbt(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "rollback":
         return rollback(args.to)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt") if (Path(sys.executabl
 class Settings:
     raw_dir: Path
     warehouse_dir: Path
-    keep_releases: int  # releases kept in serving/releases/, and runs whose GX Data Docs are kept (MODU_KEEP_RELEASES)
+    keep_releases: int = 5  # releases kept in serving/releases/, and runs whose GX Data Docs are kept (MODU_KEEP_RELEASES)
     full_refresh: bool = False  # rebuild incremental dbt models from scratch (MODU_FULL_REFRESH=1)
     postgres_port: int = 5433  # port of `make serve` on 127.0.0.1 (MODU_PG_PORT; 0 = any free port)
     analyst_password: str | None = field(default=None, repr=False)  # read-only role of `make serve` (MODU_ANALYST_PASSWORD)
@@ -35,15 +35,14 @@ class Settings:
     release_freshness_hours: float = 26.0  # the served release may be this old (MODU_RELEASE_FRESHNESS_HOURS)
     alert_webhook: str | None = field(default=None, repr=False)  # failed runs are POSTed here (MODU_ALERT_WEBHOOK)
     ui_port: int = 3000  # port of `make ui` on 127.0.0.1 (MODU_UI_PORT)
-    ui_url: str = "http://127.0.0.1:3000"  # base of run links in alerts (MODU_UI_URL; default: the UI's own address)
+    ui_url: str = "http://127.0.0.1:3000"  # base of run links in alerts (MODU_UI_URL; load() defaults it to the UI's own address)
     # The reject-share guard on every landed file (ingest/checks.py): rejected rows / data lines.
     reject_warn_share: float = 0.05  # above it, the file's raw check warns (MODU_REJECT_WARN_SHARE)
-    reject_fail_share: float = 0.50  # above it, the night stops before publishing (MODU_REJECT_FAIL_SHARE)
+    reject_fail_share: float = 0.5  # above it, the night stops before publishing (MODU_REJECT_FAIL_SHARE)
     reject_fail_min_lines: int = 1000  # files with fewer data lines only warn (MODU_REJECT_FAIL_MIN_LINES)
-    # Code references of the assets become links into the repository's host when set
-    # (MODU_GIT_URL, e.g. https://github.com/org/modu; MODU_GIT_BRANCH, default main).
-    git_url: str | None = None
-    git_branch: str = "main"
+    # The assets' code references link to the files on the repository's host when a URL is set.
+    git_url: str | None = None  # e.g. https://github.com/org/modu (MODU_GIT_URL)
+    git_branch: str = "main"  # the branch those links name (MODU_GIT_BRANCH)
     # The engine dbt builds on: 'duckdb' (embedded, the default) or 'spark' (MODU_TARGET;
     # see docs/scale-out.md). Ingest, checks and publishing are the same on both.
     target: str = "duckdb"
@@ -203,15 +202,14 @@ class Settings:
 TARGETS = ("duckdb", "spark")
 
 
-def _share(name: str, default: str) -> float:
-    value = float(os.environ.get(name) or default)
-    if not 0 <= value <= 1:
-        raise ValueError(f"{name}={value!r}: expected a share between 0 and 1 (0.05 is 5%)")
-    return value
-
-
 def _reject_shares() -> tuple[float, float]:
-    warn, fail = _share("MODU_REJECT_WARN_SHARE", "0.05"), _share("MODU_REJECT_FAIL_SHARE", "0.5")
+    """MODU_REJECT_WARN_SHARE and MODU_REJECT_FAIL_SHARE: shares of 0..1, the warning one no larger."""
+    shares = {variable: _env(variable, name, float) for variable, name in (
+        ("MODU_REJECT_WARN_SHARE", "reject_warn_share"), ("MODU_REJECT_FAIL_SHARE", "reject_fail_share"))}
+    for variable, value in shares.items():
+        if not 0 <= value <= 1:
+            raise ValueError(f"{variable}={value!r}: expected a share between 0 and 1 (0.05 is 5%)")
+    warn, fail = shares.values()
     if warn > fail:
         raise ValueError(f"MODU_REJECT_WARN_SHARE={warn} is above MODU_REJECT_FAIL_SHARE={fail}")
     return warn, fail
@@ -224,43 +222,54 @@ def _target() -> str:
     return target
 
 
+def _default(name: str):
+    """A setting's default: the one written on its field above."""
+    f = next(f for f in fields(Settings) if f.name == name)
+    return f.default_factory() if f.default_factory is not MISSING else f.default
+
+
+def _env(variable: str, name: str, cast=str):
+    """MODU_<variable> cast to the field's type, or the field's default when unset or blank."""
+    value = os.environ.get(variable, "")
+    return cast(value) if value.strip() else _default(name)
+
+
 def load() -> Settings:
+    ui_port = _env("MODU_UI_PORT", "ui_port", int)
     reject_warn_share, reject_fail_share = _reject_shares()
     return Settings(
-        raw_dir=Path(os.environ.get("MODU_RAW_DIR", REPO_ROOT / "raw")).resolve(),
-        warehouse_dir=Path(os.environ.get("MODU_WAREHOUSE_DIR", REPO_ROOT / "warehouse")).resolve(),
-        keep_releases=int(os.environ.get("MODU_KEEP_RELEASES", "5")),
+        raw_dir=Path(os.environ.get("MODU_RAW_DIR") or REPO_ROOT / "raw").resolve(),
+        warehouse_dir=Path(os.environ.get("MODU_WAREHOUSE_DIR") or REPO_ROOT / "warehouse").resolve(),
+        keep_releases=_env("MODU_KEEP_RELEASES", "keep_releases", int),
         full_refresh=os.environ.get("MODU_FULL_REFRESH", "").lower() in ("1", "true", "yes"),
-        postgres_port=int(os.environ.get("MODU_PG_PORT", "5433")),
-        analyst_password=os.environ.get("MODU_ANALYST_PASSWORD") or None,
-        raw_freshness_hours=float(os.environ.get("MODU_RAW_FRESHNESS_HOURS", "48")),
+        postgres_port=_env("MODU_PG_PORT", "postgres_port", int),
+        analyst_password=_env("MODU_ANALYST_PASSWORD", "analyst_password"),
+        raw_freshness_hours=_env("MODU_RAW_FRESHNESS_HOURS", "raw_freshness_hours", float),
         raw_freshness_overrides=tuple(sorted(
             (name[len(_RAW_FRESHNESS_PREFIX):].lower(), float(value))
             for name, value in os.environ.items()
             if name.startswith(_RAW_FRESHNESS_PREFIX) and value.strip()
         )),
-        release_freshness_hours=float(os.environ.get("MODU_RELEASE_FRESHNESS_HOURS", "26")),
-        alert_webhook=os.environ.get("MODU_ALERT_WEBHOOK") or None,
+        release_freshness_hours=_env("MODU_RELEASE_FRESHNESS_HOURS", "release_freshness_hours", float),
+        alert_webhook=_env("MODU_ALERT_WEBHOOK", "alert_webhook"),
         target=_target(),
-        spark_master=os.environ.get("MODU_SPARK_MASTER") or "local[*]",
-        spark_driver_memory=os.environ.get("MODU_SPARK_DRIVER_MEMORY") or "2g",
-        duckdb_memory_limit=os.environ.get("MODU_DUCKDB_MEMORY_LIMIT") or "700MB",
-        duckdb_threads=int(os.environ.get("MODU_DUCKDB_THREADS") or os.cpu_count() or 2),
-        dbt_threads=int(os.environ.get("MODU_DBT_THREADS") or 4),
-        ui_port=int(os.environ.get("MODU_UI_PORT") or 3000),
-        ui_url=(os.environ.get("MODU_UI_URL") or f"http://127.0.0.1:{os.environ.get('MODU_UI_PORT') or '3000'}").rstrip("/"),
+        spark_master=_env("MODU_SPARK_MASTER", "spark_master"),
+        spark_driver_memory=_env("MODU_SPARK_DRIVER_MEMORY", "spark_driver_memory"),
+        duckdb_memory_limit=_env("MODU_DUCKDB_MEMORY_LIMIT", "duckdb_memory_limit"),
+        duckdb_threads=_env("MODU_DUCKDB_THREADS", "duckdb_threads", int),
+        dbt_threads=_env("MODU_DBT_THREADS", "dbt_threads", int),
+        ui_port=ui_port,
+        ui_url=(os.environ.get("MODU_UI_URL", "").strip() or f"http://127.0.0.1:{ui_port}").rstrip("/"),
         reject_warn_share=reject_warn_share,
         reject_fail_share=reject_fail_share,
-        reject_fail_min_lines=int(os.environ.get("MODU_REJECT_FAIL_MIN_LINES") or 1000),
-        git_url=(os.environ.get("MODU_GIT_URL") or "").rstrip("/") or None,
-        git_branch=os.environ.get("MODU_GIT_BRANCH") or "main",
-        # --- The Postgres endpoint of `make serve`: what every analyst session is held to ---
-        pg_statement_timeout_seconds=float(os.environ.get("MODU_PG_STATEMENT_TIMEOUT_SECONDS") or 300),
-        pg_memory_limit_mb=int(os.environ.get("MODU_PG_MEMORY_LIMIT_MB") or 256),
-        pg_temp_file_limit_mb=int(os.environ.get("MODU_PG_TEMP_FILE_LIMIT_MB") or 1024),
-        pg_connections_per_role=int(os.environ.get("MODU_PG_CONNECTIONS_PER_ROLE") or 10),
-        pg_analysts_file=(Path(os.environ["MODU_PG_ANALYSTS_FILE"]).resolve()
-                          if os.environ.get("MODU_PG_ANALYSTS_FILE") else None),
+        reject_fail_min_lines=_env("MODU_REJECT_FAIL_MIN_LINES", "reject_fail_min_lines", int),
+        git_url=_env("MODU_GIT_URL", "git_url", lambda v: v.strip().rstrip("/")),
+        git_branch=_env("MODU_GIT_BRANCH", "git_branch", str.strip),
+        pg_statement_timeout_seconds=_env("MODU_PG_STATEMENT_TIMEOUT_SECONDS", "pg_statement_timeout_seconds", float),
+        pg_memory_limit_mb=_env("MODU_PG_MEMORY_LIMIT_MB", "pg_memory_limit_mb", int),
+        pg_temp_file_limit_mb=_env("MODU_PG_TEMP_FILE_LIMIT_MB", "pg_temp_file_limit_mb", int),
+        pg_connections_per_role=_env("MODU_PG_CONNECTIONS_PER_ROLE", "pg_connections_per_role", int),
+        pg_analysts_file=_env("MODU_PG_ANALYSTS_FILE", "pg_analysts_file", lambda v: Path(v).resolve()),
     )
 
 

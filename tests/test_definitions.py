@@ -93,7 +93,7 @@ def test_code_references_point_at_the_code_that_builds_each_asset():
     assert next(t for t in source[raw.line_number:] if t.strip().startswith("def ")).strip().startswith("def ingest(")
     mart = [Path(r.file_path) for r in _code_references(graph, AssetKey(["marts", "city_indicators"]))]
     assert mart == [DBT_PROJECT_DIR / "models" / "marts" / "city_indicators.sql",
-                    DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml"]
+                    DBT_PROJECT_DIR / "models" / "marts" / "city_indicators.yml"]
     assert "city_indicators" in mart[1].read_text(encoding="utf-8")
     seed = [Path(r.file_path) for r in _code_references(graph, AssetKey(["reference", "regions"]))]
     assert seed[0] == DBT_PROJECT_DIR / "seeds" / "regions.csv"
@@ -111,7 +111,7 @@ def test_with_a_git_url_code_references_link_to_the_repository_host(tmp_path):
     assert raw.url == f"https://github.com/example/modu/tree/night/orchestration/ingest/assets.py#L{line}"
     urls = [r.url for r in _code_references(graph, AssetKey(["marts", "city_indicators"]))]
     assert urls == ["https://github.com/example/modu/tree/night/dbt_project/models/marts/city_indicators.sql",
-                    "https://github.com/example/modu/tree/night/dbt_project/models/marts/_marts.yml"]
+                    "https://github.com/example/modu/tree/night/dbt_project/models/marts/city_indicators.yml"]
 
 
 def test_every_raw_source_has_its_blocking_reject_share_check():

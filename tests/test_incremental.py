@@ -48,6 +48,14 @@ def test_incremental_night_equals_a_full_refresh(tmp_path):
     row = io.StringIO()
     csv.writer(row, lineterminator="\n").writerow(reregistered)
     late.write_text(LATE_REGISTRY + row.getvalue(), encoding="utf-8")
+    # As if the ai_keywords seed had said something else when the enterprises were last
+    # classified: the night must reclassify all of them, not only the late ones.
+    con = duckdb.connect(str(incremental.build_db))
+    try:
+        con.execute("UPDATE intermediate.int_enterprises__latest_record "
+                    "SET is_ai_related = NOT is_ai_related, classified_with = 'an older keyword list'")
+    finally:
+        con.close()
     assert run_refresh(incremental).success
 
     full = Settings(raw_dir=incremental.raw_dir, warehouse_dir=tmp_path / "full", keep_releases=2)

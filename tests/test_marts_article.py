@@ -172,6 +172,23 @@ def test_modu_index_ranks_cities(marts):
     assert all(0 <= r[2] <= 100 for r in rows)
 
 
+def test_the_latest_index_year_is_the_latest_actual_year_and_ranks_every_city_with_data(marts):
+    # The sample's actual data (figures, documents, events, registrations) end in 2023; its only
+    # later year, 2025, is mentioned by forecasts and plan targets alone
+    # (raw/indicators/article_figures.csv), so 2025 is no index year (mart contract), though
+    # city_indicators has Hefei's 2025 row.
+    (latest,), = marts("SELECT max(year) FROM marts.modu_index")
+    assert latest == 2023
+    assert marts("SELECT count(*) FROM marts.city_indicators WHERE region_code = ? AND year = 2025", [HEFEI]) == [(1,)]
+    ranked = {r for (r,) in marts("SELECT region_code FROM marts.modu_index WHERE year = 2023")}
+    # the cities with data in 2023 are the eleven cities of the registry sample (no other city has a
+    # 2023 document or completed compute capacity)
+    cities = {code for code, e in _expected()["ai_enterprise_count"].items() if e["level"] == "city"}
+    assert ranked == cities and len(ranked) == 11
+    ranks = sorted(rank for (rank,) in marts("SELECT rank FROM marts.modu_index WHERE year = 2023"))
+    assert ranks[0] == 1 and ranks[-1] <= 11
+
+
 def test_every_ingested_row_is_accounted_for(sample_refresh):
     _, result = sample_refresh
     for event in result.get_asset_materialization_events():

@@ -613,8 +613,13 @@ def test_descriptions_of_a_release_reach_the_catalog_that_tools_read(endpoint):
         assert tables.stdout.strip().split("|")[-1] == table
     finally:
         restore(endpoint)
-    with endpoint.admin() as con:  # the sample's release has no descriptions: none stay behind
-        assert con.execute("SELECT obj_description('marts.city_indicators'::regclass, 'pg_class')").fetchone()[0] is None
+    # the served release's own descriptions come back with it; none of the test's stay behind
+    own = json.loads((endpoint.folder / "descriptions.json").read_text(encoding="utf-8"))["marts.city_indicators"]
+    with endpoint.admin() as con:
+        assert con.execute("SELECT obj_description('marts.city_indicators'::regclass, 'pg_class')").fetchone()[0] \
+            == own["description"]
+        assert con.execute("SELECT col_description('marts.city_indicators'::regclass, 1)").fetchone()[0] \
+            == own["columns"]["region_code"]
 
 
 def test_a_broken_descriptions_file_keeps_the_served_release(endpoint):

@@ -7,6 +7,8 @@ night with a new file after the bad one was taken away.
 
 import os
 import shutil
+import subprocess
+import sys
 
 import duckdb
 import pytest
@@ -53,17 +55,30 @@ def test_serving_holds_one_release_behind_an_atomic_link(nights):
     assert "marts.city_indicators.parquet" in files and "release.json" in files
 
 
+# A BI tool's connection, in its own process as readers are: it counts, waits, counts again.
+READER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+count = lambda: con.execute("SELECT count(*) FROM marts.policy_timeline").fetchone()[0]
+print(count(), flush=True)
+sys.stdin.readline()
+print(count(), flush=True)
+"""
+
+
 def test_a_connected_reader_keeps_working_across_a_release(nights):
     first = current_release(nights.serving_dir)["release_id"]
-    reader = duckdb.connect(str(nights.catalog_db), read_only=True)
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(nights.catalog_db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        before = reader.execute("SELECT count(*) FROM marts.policy_timeline").fetchone()[0]
+        before = int(reader.stdout.readline())
         result = run_refresh(nights)  # the reader holds the catalog open all along
         assert result.success
         assert current_release(nights.serving_dir)["release_id"] != first
-        assert reader.execute("SELECT count(*) FROM marts.policy_timeline").fetchone()[0] == before
+        after, errors = reader.communicate("\n", timeout=60)
+        assert (int(after), errors) == (before, "")
     finally:
-        reader.close()
+        reader.kill()
     (n,), = duckdb.connect(str(nights.catalog_db), read_only=True).execute(
         "SELECT count(*) FROM marts.dim_region").fetchall()
     assert n == 3220

@@ -191,24 +191,32 @@ def test_a_value_set_written_in_a_suite_fails_at_load(tmp_path):
         load_suites(tmp_path)
 
 
-# dbt's tests on the marts (dbt_project/models/marts/_marts.yml, read here) own keys, relationships
-# and the contract's not-null constraints; no GX expectation repeats one.
+# dbt's tests on the marts (each mart's YAML beside its SQL, read here from the prepared dbt
+# manifest) own keys, relationships, vocabularies and the contract's not-null constraints; no GX
+# expectation repeats one.
 def _dbt_rules_on_marts() -> set[tuple[str, str, str]]:
-    import yaml
+    from orchestration.transform import dbt_run
 
+    nodes = json.loads(dbt_run.ensure_manifest().read_text(encoding="utf-8"))["nodes"]
+    marts = {uid: f"marts.{n['name']}" for uid, n in nodes.items()
+             if n["resource_type"] == "model" and n["schema"] == "marts"}
     rules = set()
-    for model in yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml").read_text())["models"]:
-        table = f"marts.{model['name']}"
-        for test in model.get("data_tests", []):
-            if "unique_combination" in test:
-                rules.add((table, "unique", ",".join(test["unique_combination"]["arguments"]["columns"])))
-        for column in model.get("columns", []):
-            if {"type": "not_null"} in column.get("constraints", []):
+    for uid, table in marts.items():
+        for column in nodes[uid]["columns"].values():
+            if any(c["type"] == "not_null" for c in column.get("constraints", [])):
                 rules.add((table, "not_null", column["name"]))
-            for test in column.get("data_tests", []):
-                kind = test if isinstance(test, str) else next(iter(test))
-                rules.add((table, {"unique": "unique", "relationships": "in_dim_region",
-                                   "accepted_values": "accepted_values"}[kind], column["name"]))
+    for node in nodes.values():
+        if node["resource_type"] != "test" or node.get("attached_node") not in marts:
+            continue
+        table, name = marts[node["attached_node"]], node["test_metadata"]["name"]
+        kwargs = node["test_metadata"]["kwargs"]
+        if name == "unique_combination":
+            rules.add((table, "unique", ",".join(kwargs["columns"])))
+        elif name == "relationships" and kwargs["to"] == "ref('dim_region')":
+            rules.add((table, "in_dim_region", kwargs["column_name"]))
+        else:  # unique, not_null, accepted_values, or a relationship to a vocabulary seed (a value set)
+            kind = {"relationships": "accepted_values"}.get(name, name)
+            rules.add((table, kind, kwargs["column_name"]))
     return rules
 
 
@@ -231,11 +239,13 @@ def _gx_rules_on_marts() -> set[tuple[str, str, str]]:
 def test_no_gx_expectation_on_a_mart_repeats_a_dbt_test():
     dbt, gx_rules = _dbt_rules_on_marts(), _gx_rules_on_marts()
     assert ("marts.city_indicators", "unique", "region_code,year") in dbt  # the parser sees the dbt tests
-    assert ("marts.policy_timeline", "in_dim_region", "region_code") in dbt
+    assert {(f"marts.{t}", "in_dim_region", "region_code") for t in (
+        "city_indicators", "compute_buildout", "figure_reconciliation", "modu_index", "policy_cadence",
+        "policy_timeline", "published_figures")} <= dbt  # every mart with a region_code: dbt's relationship test
+    assert ("marts.policy_timeline", "accepted_values", "doc_type") in dbt  # relationships to the doc_types seed
     assert gx_rules & dbt == set()
-    # what GX still checks of those kinds, for want of a dbt test (listed for the lead to move to dbt)
-    assert gx_rules == {(f"marts.{t}", "in_dim_region", "region_code")
-                        for t in ("compute_buildout", "figure_reconciliation", "modu_index", "policy_cadence")}
+    # and GX keeps none of those kinds on a mart: ranges, dates and row counts are its own
+    assert gx_rules == set()
 
 
 def test_a_negative_capacity_stops_publication_and_keeps_the_last_release(tmp_path):

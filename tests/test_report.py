@@ -59,11 +59,14 @@ def test_the_report_is_written_at_publish_and_fetches_nothing(sample_refresh):
     assert "<script" not in lowered and "<link" not in lowered and "@import" not in lowered
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", lowered)
     assert re.findall(r"url\((?!data:font/woff;base64,)", lowered) == []  # the embedded font only
-    metadata = next(e.event_specific_data.materialization.metadata for e in result.get_asset_materialization_events()
-                    if e.event_specific_data.materialization.asset_key.path == ["serving", "release"])
-    assert metadata["report"].value == str(settings.report_html)
-    assert metadata["postgres_status"].value == "skipped"  # no `serve` ran for the sample
-    assert "no server running" in metadata["postgres"].value["reason"]
+    def metadata(path):
+        return next(e.event_specific_data.materialization.metadata for e in result.get_asset_materialization_events()
+                    if e.event_specific_data.materialization.asset_key.path == path)
+
+    assert metadata(["serving", "report"])["report"].value == str(settings.report_html)
+    postgres = metadata(["serving", "postgres"])
+    assert postgres["postgres_status"].value == "skipped"  # no `serve` ran for the sample
+    assert "no server running" in postgres["postgres"].value["reason"]
 
 
 def test_the_sample_report_draws_the_release(sample_refresh, expected):

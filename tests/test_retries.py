@@ -20,7 +20,7 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource
 
-import orchestration.ingest.assets as ingest_assets_module
+import orchestration.ingest.loader as ingest_loader_module
 import orchestration.retries as retries_module
 from orchestration.retries import (
     MAX_RETRIES,
@@ -146,7 +146,7 @@ def test_a_duckdb_lock_held_by_another_process_is_retried(settings, monkeypatch)
 
 
 def test_an_interrupted_file_read_is_retried(settings, monkeypatch):
-    real = ingest_assets_module.ingest_source
+    real = ingest_loader_module.ingest_source
     calls = []
 
     def flaky(con, source, raw_dir, *args, **kwargs):
@@ -155,7 +155,7 @@ def test_an_interrupted_file_read_is_retried(settings, monkeypatch):
             raise OSError(errno.EIO, "Input/output error", str(raw_dir / source.folder / "article_figures.csv"))
         return real(con, source, raw_dir, *args, **kwargs)
 
-    monkeypatch.setattr(ingest_assets_module, "ingest_source", flaky)
+    monkeypatch.setattr(ingest_loader_module, "ingest_source", flaky)
     result = _run(settings, AssetKey(["raw", "indicators"]))
     assert result.success
     assert calls == ["indicators", "indicators"]
@@ -226,7 +226,7 @@ def test_a_bug_fails_the_step_at_once_without_a_retry(settings, monkeypatch):
     def broken(*_args, **_kwargs):
         raise ValueError("a bug: the same code would fail the same way again")
 
-    monkeypatch.setattr(ingest_assets_module, "ingest_source", broken)
+    monkeypatch.setattr(ingest_loader_module, "ingest_source", broken)
     result = _run(settings, AssetKey(["raw", "indicators"]))
     assert not result.success
     assert not _events(result, "STEP_UP_FOR_RETRY") and not _events(result, "STEP_RESTARTED")

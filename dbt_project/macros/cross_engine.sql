@@ -71,7 +71,7 @@
 
 {% macro spark__modu_register_raw_sources() -%}
     {%- if execute -%}
-        {%- set parquet_dir = env_var('MODU_RAW_PARQUET_DIR', '../warehouse/raw') -%}
+        {%- set parquet_dir = env_var('MODU_RAW_PARQUET_DIR') -%}
         {%- do run_query('create database if not exists raw') -%}
         {%- for source in graph.sources.values() if source.source_name == 'raw' -%}
             {%- do run_query('drop table if exists raw.' ~ source.name) -%}
@@ -79,4 +79,41 @@
                              ~ parquet_dir ~ '/' ~ source.name ~ "'") -%}
         {%- endfor -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- True when the text contains any of the words (given in lower case), ignoring case.
+    The words become one regular expression, written into the SQL when the model
+    compiles, so each value is scanned once: joining the text to a table of words and
+    testing each pair took 120 s on the national registry, the expression 5 s. -#}
+{% macro modu_contains_any(text_expression, words) -%}
+    {%- if words | length == 0 -%}
+        {{ return('false') }}
+    {%- endif -%}
+    {%- set escaped = [] -%}
+    {%- for word in words -%}
+        {%- do escaped.append(modules.re.escape(word | string | lower)) -%}
+    {%- endfor -%}
+    {{ return(adapter.dispatch('modu_contains_any', 'modu')(text_expression, escaped | join('|'))) }}
+{%- endmacro %}
+
+{% macro default__modu_contains_any(text_expression, pattern) -%}
+    regexp_matches(lower({{ text_expression }}), '{{ pattern | replace("'", "''") }}')
+{%- endmacro %}
+
+{#- Spark string literals take backslash escapes, so the pattern's own backslashes double. -#}
+{% macro spark__modu_contains_any(text_expression, pattern) -%}
+    (lower({{ text_expression }}) rlike '{{ pattern | replace("\\", "\\\\") | replace("'", "\\'") }}')
+{%- endmacro %}
+
+
+{#- The values of one column of a built relation (a seed), read when the calling model
+    compiles: the caller must also ref() the relation so dbt builds it first. While dbt
+    only parses the project nothing is read and the list is empty. -#}
+{% macro modu_column_values(relation, column) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set rows = run_query('select distinct ' ~ column ~ ' from ' ~ relation ~ ' order by 1') -%}
+    {{ return(rows.columns[0].values() | list) }}
 {%- endmacro %}

@@ -141,7 +141,8 @@ def previous_test_results(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
 
 def plan(manifest: dict[str, Any], selected: set[str], con: duckdb.DuckDBPyConnection, target: str,
          full_refresh: bool) -> BuildPlan:
-    """Split the selected nodes into those to build and those unchanged since they were built."""
+    """Split the selected nodes into those to build and those unchanged since they were built
+    (with full_refresh, everything selected is built)."""
     recorded = versions.read_all(con)
     runs = dict(con.execute("SELECT table_name, run_id FROM audit.table_versions").fetchall()) if recorded else {}
     current = node_versions(manifest, recorded, target)

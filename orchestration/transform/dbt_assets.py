@@ -89,18 +89,25 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, setting
     events: list = []
     invocation = None
     # A DuckDB file held by another process is tried again with backoff; failed models and tests are not.
+    # A whole night carries unchanged nodes over; a run of some assets (from the UI) builds them.
+    whole = (set(context.selected_asset_keys) == set(context.assets_def.keys)
+             and set(context.selected_asset_check_keys) == set(context.assets_def.check_keys))
     with retry_transient(context), warehouse.write_lock(s, context.log.info):
         with warehouse.connect(s) as con:
             requests, latest_request = dbt_run.full_refresh_requests(con)
             full = s.full_refresh or bool(requests)
-            plan = build_plan.plan(manifest, _selected_nodes(context, manifest), con, s.target, full)
+            plan = build_plan.plan(manifest, _selected_nodes(context, manifest), con, s.target,
+                                   full_refresh=full or not whole)
         context.log.info(f"dbt: {len(plan.build)} node(s) to build, {len(plan.carry)} unchanged and carried over"
                          + (" (--full-refresh: " + ("; ".join(requests) or "MODU_FULL_REFRESH is set") + ")"
                             if full else ""))
         if plan.build:
             args = ["build", *(["--full-refresh"] if full else []), "--target", s.target]
             if plan.carry:
-                args += ["--exclude", " ".join(plan.excluded_selectors)]  # one argument: dbt splits it
+                # One argument (dbt splits it). Tests are selected by name (fqn:*), not through the
+                # models they read: excluding a carried model must not drop a test that reads it and
+                # a rebuilt one (a relationship), as dbt's default (eager) selection would.
+                args += ["--exclude", " ".join(plan.excluded_selectors), "--indirect-selection", "empty"]
             with dbt_run.dbt_environment(s):
                 invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
             try:

@@ -1,7 +1,8 @@
 -- AI-related enterprises per region (the region itself and everything within it) at
 -- the end of each panel year: registered on or before 31 December and not
--- deregistered on or before that day. Regions with registry rows but no AI-related
--- enterprise get 0; regions without registry rows get no row (null downstream).
+-- deregistered on or before that day, and the change over the previous year's count.
+-- Regions with registry rows but no AI-related enterprise get 0; regions without
+-- registry rows get no row (null downstream).
 with enterprises as (
     select * from {{ ref('int_enterprises__latest_record') }}
 ),
@@ -36,14 +37,30 @@ changes as (
     select region_code, year(deregistered_on), -count(*)
     from located where is_ai_related and deregistered_on is not null
     group by all
+),
+
+counts as (
+    select
+        panel.region_code,
+        panel.year,
+        cast(coalesce(sum(changes.delta), 0) as bigint) as ai_enterprise_count
+    from panel
+    left join changes
+        on changes.region_code = panel.region_code
+        and changes.year <= panel.year
+    group by panel.region_code, panel.year
 )
 
 select
-    panel.region_code,
-    panel.year,
-    cast(coalesce(sum(changes.delta), 0) as bigint) as ai_enterprise_count
-from panel
-left join changes
-    on changes.region_code = panel.region_code
-    and changes.year <= panel.year
-group by panel.region_code, panel.year
+    counts.region_code,
+    counts.year,
+    counts.ai_enterprise_count,
+    -- A fraction; null where the previous year is not in the panel or its count is 0.
+    case
+        when previous.ai_enterprise_count > 0
+        then (counts.ai_enterprise_count - previous.ai_enterprise_count) / previous.ai_enterprise_count
+    end as ai_enterprise_yoy_growth
+from counts
+left join counts as previous
+    on previous.region_code = counts.region_code
+    and previous.year = counts.year - 1

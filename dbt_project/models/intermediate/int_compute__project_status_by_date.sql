@@ -1,15 +1,18 @@
 -- A project's status on every date that matters downstream (the end of every month with
--- a compute event anywhere, and 31 December of every panel year): its latest event on or before that date, whatever
--- order the events arrived in. Events on the same day rank by lifecycle order.
+-- a compute event anywhere, and 31 December of every panel year): its latest event on or
+-- before that date, whatever order the events arrived in. Events on the same day rank by
+-- lifecycle order, and whether a status counts as built is_completed, both from the
+-- compute_events vocabulary.
 with events as (
     select
-        md5(region_code || '|' || project_name) as project_id,
-        region_code,
-        event,
-        event_date,
-        case event when 'announced' then 1 when 'construction_started' then 2
-                   when 'completed' then 3 else 4 end as lifecycle_rank
-    from {{ ref('stg_compute__events') }}
+        events.project_id,
+        events.region_code,
+        events.event,
+        events.event_date,
+        vocabulary.lifecycle_rank,
+        vocabulary.is_completed
+    from {{ ref('stg_compute__events') }} as events
+    join {{ ref('compute_events') }} as vocabulary on vocabulary.event = events.event
 ),
 
 as_of_dates as (
@@ -19,7 +22,7 @@ as_of_dates as (
 ),
 
 latest as (
-    select as_of_dates.as_of, events.project_id, events.region_code, events.event
+    select as_of_dates.as_of, events.project_id, events.region_code, events.event, events.is_completed
     from as_of_dates
     join events on events.event_date <= as_of_dates.as_of
     qualify row_number() over (
@@ -33,7 +36,7 @@ select
     latest.project_id,
     latest.region_code,
     latest.event as status,
-    latest.event in ('completed', 'operational') as is_completed,
+    latest.is_completed,
     projects.capacity_pflops
 from latest
-join {{ ref('int_compute__projects') }} as projects using (project_id)
+join {{ ref('int_compute__projects') }} as projects on projects.project_id = latest.project_id

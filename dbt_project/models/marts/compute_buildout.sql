@@ -1,6 +1,12 @@
 with events as (
-    select *, md5(region_code || '|' || project_name) as project_id, {{ modu_month_start('event_date') }} as month
-    from {{ ref('stg_compute__events') }}
+    select
+        events.project_id,
+        events.region_code,
+        events.event,
+        vocabulary.is_completed,
+        {{ modu_month_start('events.event_date') }} as month
+    from {{ ref('stg_compute__events') }} as events
+    join {{ ref('compute_events') }} as vocabulary on vocabulary.event = events.event
 ),
 
 projects as (
@@ -13,7 +19,7 @@ months as (
         month,
         count(*) filter (where event = 'announced') as projects_announced,
         count(*) filter (where event = 'construction_started') as projects_started,
-        count(*) filter (where event in ('completed', 'operational')) as projects_completed
+        count(*) filter (where is_completed) as projects_completed
     from events
     group by all
 ),

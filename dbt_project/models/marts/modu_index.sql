@@ -1,10 +1,18 @@
--- The modu index: how a city stands in the race in a year. Method in _marts.yml.
-with cities as (
-    select *
-    from {{ ref('city_indicators') }}
-    where level = 'city'
-      and (ai_enterprise_count is not null or ai_enterprise_yoy_growth is not null
-           or policy_count > 0 or compute_capacity_pflops > 0)
+-- The modu index: how a city stands in the race in a year. Method in modu_index.yml.
+-- Only years with actual (not forecast) data take part (mart contract): a year that only
+-- a forecast mentions is in city_indicators' panel but never becomes an index year, so the
+-- latest index year ranks every city with data then.
+with index_years as (
+    select distinct year from {{ ref('int_region_years') }} where is_actual_year
+),
+
+cities as (
+    select city_indicators.*
+    from {{ ref('city_indicators') }} as city_indicators
+    join index_years on index_years.year = city_indicators.year
+    where city_indicators.level = 'city'
+      and (city_indicators.ai_enterprise_count is not null or city_indicators.ai_enterprise_yoy_growth is not null
+           or city_indicators.policy_count > 0 or city_indicators.compute_capacity_pflops > 0)
 ),
 
 -- Each component becomes the share of the year's cities at or below the city's value

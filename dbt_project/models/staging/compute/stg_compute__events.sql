@@ -1,5 +1,7 @@
 -- One row per compute-centre project event as landed.
 select
+    -- A project is a name within a region; this is the one place its key is made.
+    md5(region_code || '|' || project) as project_id,
     project as project_name,
     region_code,
     event,
