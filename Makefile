@@ -28,9 +28,12 @@ refresh: $(MANIFEST)
 	$(if $(filter spark,$(MODU_TARGET)),scripts/ensure_java.sh)
 	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m orchestration.cli refresh
 
+# Test files run in parallel, one worker per core (TEST_WORKERS=1 for one process); a
+# file's tests stay on one worker, so its module fixtures are built once.
+TEST_WORKERS ?= auto
 test: $(MANIFEST)
 	scripts/ensure_java.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The UI and daemon on 127.0.0.1, so the schedule and the raw-drop sensor really run.
 ui: $(MANIFEST)
@@ -66,9 +69,11 @@ screenshot: $(MANIFEST)
 report-screenshot: $(INSTALLED)
 	$(BIN)/python scripts/screenshot_report.py $(if $(REPORT),--report $(REPORT))
 
-# Benchmarks (benchmarks/README.md). `make data SCALE=0.1` writes synthetic raw files into
-# DATA_DIR (never raw/); `make bench SCALE=0.1` runs the refresh against plain dbt and the
-# hand-written limit on that data and writes BENCHMARKS.md.
+# Benchmarks (benchmarks/README.md). `make data SCALE=0.05` writes synthetic raw files into
+# DATA_DIR (never raw/); `make bench SCALE=0.05` runs the full, empty and incremental nights,
+# the hand-written limit and the sample's empty night on that data, checks them against the
+# generator's truth and writes BENCHMARKS.md (warehouses and logs in WORK_DIR, default
+# /tmp/modu-bench-$(SCALE)).
 .PHONY: data bench
 SCALE ?= 1
 DATA_DIR ?= /tmp/modu-data-$(SCALE)
@@ -76,7 +81,7 @@ data: $(INSTALLED)
 	$(BIN)/python -m benchmarks.generate_data --scale $(SCALE) --out $(DATA_DIR)
 
 bench: $(MANIFEST)
-	$(BIN)/python -m benchmarks.run --scale $(SCALE) --data $(DATA_DIR)
+	$(BIN)/python -m benchmarks.run --scale $(SCALE) --data $(DATA_DIR) $(if $(WORK_DIR),--work $(WORK_DIR))
 
 # The refresh on DuckDB and on a local Spark, on the shipped sample and at SCALE (docs/scale-out.md).
 .PHONY: bench-engines

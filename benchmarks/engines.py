@@ -6,9 +6,9 @@ For the shipped sample (raw/) and for the synthetic landing folder at SCALE (gen
 with benchmarks/generate_data.py unless --data already holds that scale), runs the full
 orchestrated refresh (`python -m orchestration.cli refresh`) once with MODU_TARGET=duckdb
 and once with MODU_TARGET=spark, each into a fresh warehouse folder under --work, and
-measures wall time and peak RSS (benchmarks/run.py's measure), the dbt step's time from
+measures wall time and peak RSS (benchmarks/measure.py), the dbt step's time from
 the Dagster event log, and whether the two releases hold the same marts
-(tests/parity_helpers.py). Prints the spark/duckdb ratios and writes them to
+(benchmarks/marts_diff.py). Prints the spark/duckdb ratios and writes them to
 BENCHMARKS.md in its own section (markers `engines`), replaced when it runs again.
 """
 
@@ -20,13 +20,12 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks.run import (
+from benchmarks.marts_diff import release_marts, table_differences
+from benchmarks.measure import (
     PYTHON,
     REPO_ROOT,
-    REPORT,
     Measurement,
     dagster_steps,
-    ensure_data,
     env_with,
     fresh,
     load_1min,
@@ -34,9 +33,9 @@ from benchmarks.run import (
     mb,
     measure,
     uptime,
-    write_report,
 )
-from tests.parity_helpers import release_marts, table_differences
+from benchmarks.report import REPORT, write_report
+from benchmarks.run import ensure_data
 
 TARGETS = ("duckdb", "spark")
 
@@ -50,7 +49,7 @@ def refresh(target: str, data: Path, wh: Path, log: Path) -> Measurement:
 
 
 def dbt_seconds(m: Measurement) -> float | None:
-    return dict(m.extra.get("steps", [])).get("modu_dbt_assets")
+    return next((s["seconds"] for s in m.extra.get("steps", []) if s["step"] == "modu_dbt_assets"), None)
 
 
 def marts_agree(duckdb_wh: Path, spark_wh: Path) -> str:

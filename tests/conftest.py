@@ -58,3 +58,11 @@ def marts(sample_refresh) -> Callable[[str], list[tuple]]:
 def copy_sample(dest: Path) -> Path:
     shutil.copytree(SHIPPED_RAW, dest)
     return dest
+
+
+def copy_sample_warehouse(sample: Settings, base: Path, **overrides) -> Settings:
+    """A warehouse that has had the sample's first night (a copy of sample_refresh's raw and
+    warehouse folders), for tests whose story starts on the second night."""
+    shutil.copytree(sample.raw_dir, base / "raw")
+    shutil.copytree(sample.warehouse_dir, base / "warehouse", symlinks=True)
+    return Settings(raw_dir=base / "raw", warehouse_dir=base / "warehouse", **{"keep_releases": 2, **overrides})

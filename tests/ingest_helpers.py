@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 from orchestration.ingest.loader import SourceReport, ingest_source
-from orchestration.ingest.lookups import create_lookups
 from orchestration.ingest.sources import SOURCES
 from orchestration import warehouse
 from orchestration.settings import Settings
@@ -40,7 +39,6 @@ class Landing:
 
     def ingest(self, source: str) -> SourceReport:
         with warehouse.connect(self.settings, keep_order=True) as con:
-            create_lookups(con)
             return ingest_source(con, SOURCES[source], self.raw_dir, self.settings.scratch_dir,
                                  parquet_dir=self.settings.raw_parquet_dir)
 

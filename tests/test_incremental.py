@@ -7,7 +7,7 @@ import io
 import duckdb
 
 from orchestration.settings import REPO_ROOT, Settings
-from tests.conftest import copy_sample, run_refresh
+from tests.conftest import copy_sample_warehouse, run_refresh
 
 MARTS = ["city_indicators", "policy_timeline", "policy_cadence", "compute_buildout", "modu_index",
          "figure_reconciliation"]
@@ -32,9 +32,8 @@ def _intermediate(settings: Settings, model: str) -> list[tuple]:
         con.close()
 
 
-def test_incremental_night_equals_a_full_refresh(tmp_path):
-    incremental = Settings(raw_dir=copy_sample(tmp_path / "raw"), warehouse_dir=tmp_path / "incremental", keep_releases=2)
-    assert run_refresh(incremental).success
+def test_incremental_night_equals_a_full_refresh(sample_refresh, tmp_path):
+    incremental = copy_sample_warehouse(sample_refresh[0], tmp_path / "incremental")
     # A night with new files: a late registry file (a re-registration of a sample USCC
     # and a new enterprise) and a copy of the policies under another name.
     late = incremental.raw_dir / "enterprises" / "late.csv"
@@ -48,17 +47,19 @@ def test_incremental_night_equals_a_full_refresh(tmp_path):
     row = io.StringIO()
     csv.writer(row, lineterminator="\n").writerow(reregistered)
     late.write_text(LATE_REGISTRY + row.getvalue(), encoding="utf-8")
-    # As if the ai_keywords seed had said something else when the enterprises were last
-    # classified: the night must reclassify all of them, not only the late ones.
+    # As if the enterprises had been classified by other code (another keyword list, say):
+    # the night must rebuild them all from scratch, not only the late ones.
     con = duckdb.connect(str(incremental.build_db))
     try:
-        con.execute("UPDATE intermediate.int_enterprises__latest_record "
-                    "SET is_ai_related = NOT is_ai_related, classified_with = 'an older keyword list'")
+        con.execute("UPDATE intermediate.int_enterprises__latest_record SET is_ai_related = NOT is_ai_related")
+        con.execute("UPDATE audit.incremental_definitions SET definition_version = 'older code' "
+                    "WHERE relation = 'intermediate.int_enterprises__latest_record'")
+        assert con.execute("SELECT count(*) FROM audit.incremental_definitions").fetchone()[0] == 2
     finally:
         con.close()
     assert run_refresh(incremental).success
 
-    full = Settings(raw_dir=incremental.raw_dir, warehouse_dir=tmp_path / "full", keep_releases=2)
+    full = Settings(raw_dir=incremental.raw_dir, warehouse_dir=tmp_path / "full", keep_releases=2)  # a first night
     assert run_refresh(full).success
 
     assert _intermediate(incremental, "int_enterprises__latest_record") == _intermediate(full, "int_enterprises__latest_record")
@@ -66,8 +67,8 @@ def test_incremental_night_equals_a_full_refresh(tmp_path):
     assert _marts(incremental) == _marts(full)
 
 
-def test_a_withdrawn_file_forces_a_full_rebuild(tmp_path):
-    settings = Settings(raw_dir=copy_sample(tmp_path / "raw"), warehouse_dir=tmp_path / "wh", keep_releases=2)
+def test_a_withdrawn_file_forces_a_full_rebuild(sample_refresh, tmp_path):
+    settings = copy_sample_warehouse(sample_refresh[0], tmp_path)
     late = settings.raw_dir / "enterprises" / "late.csv"
     late.write_text(LATE_REGISTRY, encoding="utf-8")
     assert run_refresh(settings).success

@@ -101,9 +101,22 @@ def test_an_unreadable_file_fails_its_source_and_keeps_the_last_release(nights):
 
 
 def test_a_new_file_reaches_the_marts_and_old_releases_are_pruned(nights):
+    before = current_release(nights.serving_dir)["release_id"]
     shutil.copy(REPO_ROOT / "tests" / "fixtures" / "late_indicator.csv", nights.raw_dir / "indicators" / "late.csv")
     result = run_refresh(nights)
     assert result.success
+    # A mart the new indicator file cannot change is the served release's file, shared
+    # (hard-linked), not copied again; a mart that reads indicators is written anew.
+    after = current_release(nights.serving_dir)["release_id"]
+
+    def inode(release_id, table):
+        return (nights.serving_dir / "releases" / release_id / f"{table}.parquet").stat().st_ino
+
+    # (compute_buildout reads the region-year panel, which indicators extend)
+    shared = {t for t in ("marts.policy_timeline", "marts.compute_buildout", "marts.dim_region",
+                          "marts.city_indicators", "marts.published_figures", "audit.rejected_rows")
+              if inode(before, t) == inode(after, t)}
+    assert shared == {"marts.policy_timeline", "marts.dim_region"}
     con = duckdb.connect(str(nights.catalog_db), read_only=True)
     (output,), = con.execute(
         "SELECT ai_industry_output_cny FROM marts.city_indicators WHERE region_code = '340100' AND year = 2022"

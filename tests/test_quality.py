@@ -15,8 +15,8 @@ from orchestration.publish.release import current_release
 from orchestration.quality.gx_duckdb import register_duckdb_as_persisted_connection_dialect
 from orchestration.quality.runner import validate
 from orchestration.quality.suites import Suite, load_suites, resolve
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, SEEDS_DIR, Settings
-from tests.conftest import copy_sample, run_refresh
+from orchestration.settings import REPO_ROOT, SEEDS_DIR, Settings
+from tests.conftest import copy_sample_warehouse, run_refresh
 
 
 @pytest.fixture
@@ -248,9 +248,8 @@ def test_no_gx_expectation_on_a_mart_repeats_a_dbt_test():
     assert gx_rules == set()
 
 
-def test_a_negative_capacity_stops_publication_and_keeps_the_last_release(tmp_path):
-    settings = Settings(raw_dir=copy_sample(tmp_path / "raw"), warehouse_dir=tmp_path / "warehouse", keep_releases=3)
-    assert run_refresh(settings).success
+def test_a_negative_capacity_stops_publication_and_keeps_the_last_release(sample_refresh, tmp_path):
+    settings = copy_sample_warehouse(sample_refresh[0], tmp_path, keep_releases=3)
     good = current_release(settings.serving_dir)
 
     (settings.raw_dir / "compute" / "broken.csv").write_text(

@@ -89,3 +89,11 @@ def test_a_target_other_than_duckdb_or_spark_is_refused(monkeypatch):
     monkeypatch.setenv("MODU_TARGET", "snowflake")
     with pytest.raises(ValueError, match="MODU_TARGET='snowflake': expected one of duckdb, spark"):
         settings_module.load()
+
+
+def test_the_readme_lists_every_variable_settings_reads():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in readme.splitlines() if line.startswith("| `MODU_"))
+    loading = SETTINGS_SOURCE[SETTINGS_SOURCE.index("def _target()"):]  # what load() reads, not what dbt_env() writes
+    read = set(re.findall(r"\"(MODU_[A-Z_]+?)_?\"", loading))
+    assert read and sorted(v for v in read if f"`{v}" not in table) == []

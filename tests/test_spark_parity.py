@@ -1,10 +1,11 @@
 """MODU_TARGET=spark publishes the same marts as the DuckDB default.
 
-Each case runs the real nightly refresh twice, once per engine, on the same landing
-folder: the shipped sample, and every loadable messy ingest fixture. Every mart of
-the two releases must hold the same rows (floats within 1e-9 relative). The Spark
-refreshes start a real local Spark (dbt-spark session mode), so this module is the
-slowest of the suite: about three minutes per Spark refresh on a 2-core machine.
+One landing folder holds the shipped sample and every loadable messy ingest fixture
+(other encodings, compressions, extra and missing columns, rejected rows). The real
+nightly refresh runs on it once per engine, and every mart of the two releases must
+hold the same rows (floats within 1e-9 relative). The Spark refresh starts a real
+local Spark (dbt-spark session mode) once for the module: about three minutes on a
+2-core machine, the slowest fixture of the suite.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.marts_diff import read_table, release_marts, table_differences
 from orchestration.quality.suites import load_suites
 from orchestration.settings import REPO_ROOT, Settings
 from tests.conftest import SHIPPED_RAW, run_refresh
-from tests.parity_helpers import land_messy_fixtures, read_table, release_marts, table_differences
+from tests.parity_helpers import land_messy_fixtures
 
 EXPECTED_MARTS = {
     "marts.city_indicators", "marts.compute_buildout", "marts.dim_region", "marts.figure_reconciliation",
@@ -47,41 +49,34 @@ def _check_outcomes(result) -> dict[tuple[str, str], bool]:
 
 
 @pytest.fixture(scope="module")
-def sample_on_spark(tmp_path_factory):
-    base = tmp_path_factory.mktemp("spark-sample")
+def both_engines(tmp_path_factory):
+    """(DuckDB settings, result), (Spark settings, result) of the same landing folder."""
+    base = tmp_path_factory.mktemp("spark-parity")
     raw = base / "raw"
     shutil.copytree(SHIPPED_RAW, raw)
-    return _refresh(base, raw, "spark")
-
-
-@pytest.fixture(scope="module")
-def messy_on_both(tmp_path_factory):
-    base = tmp_path_factory.mktemp("spark-messy")
-    raw = land_messy_fixtures(base / "raw")
+    land_messy_fixtures(raw)
     return _refresh(base, raw, "duckdb"), _refresh(base, raw, "spark")
 
 
-def _assert_same_marts(duckdb_settings: Settings, spark_settings: Settings) -> None:
+@pytest.fixture(scope="module")
+def on_spark(both_engines):
+    return both_engines[1]
+
+
+def test_marts_built_on_spark_equal_the_duckdb_ones(both_engines):
+    (duckdb_settings, _), (spark_settings, _) = both_engines
     expected, actual = release_marts(_current(duckdb_settings)), release_marts(_current(spark_settings))
     assert set(expected) == set(actual) == EXPECTED_MARTS
     differences = {name: table_differences(expected[name], actual[name]) for name in expected}
     assert {name: d for name, d in differences.items() if d} == {}
+    # The fixtures reach the marts: the sample's 11 documents and the fixtures' 21, from
+    # several files, encodings and regions.
+    _, timeline = read_table(actual["marts.policy_timeline"])
+    assert len(timeline) == 11 + 21
 
 
-def test_sample_marts_built_on_spark_equal_the_duckdb_ones(sample_refresh, sample_on_spark):
-    _assert_same_marts(sample_refresh[0], sample_on_spark[0])
-
-
-def test_messy_fixture_marts_built_on_spark_equal_the_duckdb_ones(messy_on_both):
-    (duckdb_settings, _), (spark_settings, _) = messy_on_both
-    _assert_same_marts(duckdb_settings, spark_settings)
-    # The fixtures reach the marts: rows of several files, encodings and regions.
-    _, timeline = read_table(release_marts(_current(spark_settings))["marts.policy_timeline"])
-    assert len(timeline) == 21
-
-
-def test_spark_release_says_so_and_went_through_the_same_checks(sample_refresh, sample_on_spark):
-    (duckdb_settings, duckdb_result), (spark_settings, spark_result) = sample_refresh, sample_on_spark
+def test_spark_release_says_so_and_went_through_the_same_checks(both_engines):
+    (duckdb_settings, duckdb_result), (spark_settings, spark_result) = both_engines
     manifest = json.loads((_current(spark_settings) / "release.json").read_text(encoding="utf-8"))
     assert manifest["built_on"] == "spark"
     assert json.loads((_current(duckdb_settings) / "release.json").read_text(encoding="utf-8"))["built_on"] == "duckdb"
@@ -96,18 +91,18 @@ def test_spark_release_says_so_and_went_through_the_same_checks(sample_refresh, 
     assert gx_mart_checks <= set(spark_checks)
 
 
-def test_spark_seed_keeps_apostrophes_and_empty_cells(sample_on_spark):
+def test_spark_seed_keeps_apostrophes_and_empty_cells(on_spark):
     # dbt-spark's own seed loader turns an empty cell into the text 'None' and breaks on
     # an apostrophe; macros/spark_seed_rows.sql replaces it.
-    columns, rows = read_table(release_marts(_current(sample_on_spark[0]))["marts.dim_region"])
+    columns, rows = read_table(release_marts(_current(on_spark[0]))["marts.dim_region"])
     by_code = {row[0]: dict(zip([c for c, _ in columns], row)) for row in rows}
     assert by_code["130102"]["name_en"] == "Chang'an District"
     assert by_code["130000"]["city_code"] is None  # a province lies in no city
     assert not [code for code, row in by_code.items() if "None" in (row["city_code"], row["province_code"])]
 
 
-def test_spark_writes_only_inside_the_warehouse_folder(sample_on_spark):
-    settings = sample_on_spark[0]
+def test_spark_writes_only_inside_the_warehouse_folder(on_spark):
+    settings = on_spark[0]
     assert (settings.spark_tables_dir / "marts.db" / "city_indicators").is_dir()
     assert (settings.spark_dir / "metastore_db").is_dir()
     for stray in ("derby.log", "metastore_db", "spark-warehouse"):

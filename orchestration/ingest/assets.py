@@ -49,13 +49,11 @@ def _build_ingest_asset(source: Source) -> AssetsDefinition:
     def ingest(context: AssetExecutionContext, settings: ResourceParam[Settings]) -> MaterializeResult:
         # Imported when a night runs, not when the definitions load (numpy, pyarrow).
         from orchestration.ingest.loader import ingest_source
-        from orchestration.ingest.lookups import create_lookups
 
         s = settings
         # A held DuckDB lock or an interrupted read is tried again; anything else fails at once.
         with retry_transient(context), warehouse.write_lock(s, context.log.info), \
                 warehouse.connect(s, keep_order=True) as con:
-            create_lookups(con)
             try:
                 report = ingest_source(con, source, s.raw_dir, s.scratch_dir, s.raw_parquet_dir, context.log.info,
                                        run_id=context.run.run_id)

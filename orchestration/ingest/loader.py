@@ -31,7 +31,7 @@ from orchestration.ingest import raw_store
 from orchestration.ingest.csv_reading import Layout, read_csv_file, read_layout
 from orchestration.ingest.files import LandedFile, Stat, discover, inspect, readable_path
 from orchestration.ingest.jsonl_reading import read_jsonl_file
-from orchestration.ingest.lookups import run_sql_file
+from orchestration.ingest.lookups import create_lookups, run_sql_file
 from orchestration.ingest.reading import FileRead
 from orchestration.ingest.sources import SOURCES, Source
 from orchestration.sql import literal, split_statements
@@ -248,7 +248,8 @@ def ingest_source(
 ) -> SourceReport:
     """Bring the source's raw layer in line with the landing folder; see the module docstring.
 
-    The connection has the parsing macros and lookups (lookups.create_lookups).
+    The parsing macros and lookups (lookups.create_lookups) are made on the connection only
+    when a file is to be parsed: a night that lands nothing does not build them.
     """
     _ensure_tables(con)
     _migrate(con, parquet_dir, list(SOURCES.values()), log)
@@ -266,6 +267,7 @@ def ingest_source(
     ingested_at = datetime.now(timezone.utc).replace(tzinfo=None)
     new: list[FileReport] = []
     seen_now: dict[str, str] = {}
+    parsing_ready = False
     try:
         for plan in plans:
             landed = plan.landed
@@ -278,6 +280,9 @@ def ingest_source(
                 report.files.append(FileReport(landed.relative_path, landed.content_hash, "already_loaded",
                                                landed.encoding))
                 continue
+            if not parsing_ready:
+                create_lookups(con)
+                parsing_ready = True
             file_report = _load_file(con, source, plan, scratch_dir, parquet_dir, ingested_at)
             log(f"{source.name}: {file_report.file} ({file_report.encoding}, {file_report.method}) "
                 f"{file_report.data_lines} lines, {file_report.kept} kept, {file_report.rejected} rejected")

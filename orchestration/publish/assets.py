@@ -29,7 +29,7 @@ from dagster import (
     asset,
 )
 
-from orchestration import warehouse
+from orchestration import versions, warehouse
 from orchestration.publish import descriptions
 from orchestration.publish.release import (
     current_release,
@@ -102,8 +102,9 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
                                     served.resolve() if served.is_symlink() else None,
                                     check_results(context.instance, context.run.run_id))
                 record(con, summary)  # into audit.run_summaries, published with the release below
+                table_versions = versions.read_all(con)
             new = write_release(s.build_db, s.serving_dir, release_id, tables, built_on=s.target,
-                                descriptions=about, duckdb_config=s.duckdb_config())
+                                descriptions=about, duckdb_config=s.duckdb_config(), versions=table_versions)
         switch_current(s.serving_dir, new)
         write_catalog(s.serving_dir, new, s.catalog_db, s.duckdb_config())
         pruned = prune(s.serving_dir, s.keep_releases)

@@ -55,21 +55,31 @@ def new_release_id(run_id: str) -> str:
 def write_release(
     build_db: Path, serving_dir: Path, release_id: str, tables: list[str], built_on: str = "duckdb",
     descriptions: dict[str, dict] | None = None, duckdb_config: dict | None = None,
+    versions: dict[str, str] | None = None,
 ) -> Release:
     """Copy the tables ('<schema>.<table>') out of the build database into a new release folder.
 
     built_on names the engine dbt built the marts on (MODU_TARGET); release.json records it.
     descriptions (descriptions.py) go with the release as descriptions.json; duckdb_config is
-    the connection's settings (settings.duckdb_config()).
+    the connection's settings (settings.duckdb_config()). versions are the tables' versions
+    (orchestration/versions.py): a table whose version the served release already holds is
+    not copied again but hard-linked from that release's file (release folders never change,
+    so two releases may share a file).
     """
     releases = serving_dir / "releases"
     staging = releases / f".{release_id}.partial"
     staging.mkdir(parents=True, exist_ok=True)
+    versions = versions or {}
+    served = _served_versions(serving_dir)
     counts: dict[str, int] = {}
     con = duckdb.connect(str(build_db), read_only=True, config=duckdb_config or {})
     try:
         for table in tables:
             target = staging / f"{table}.parquet"
+            if table in versions and table in served and served[table][0] == versions[table]:
+                os.link(served[table][1], target)
+                counts[table] = served[table][2]
+                continue
             con.execute(f"COPY {table} TO {literal(target)} (FORMAT parquet, COMPRESSION zstd)")
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     finally:
@@ -81,13 +91,26 @@ def write_release(
         described.write(staging, descriptions)
     (staging / "release.json").write_text(
         json.dumps({"release_id": release_id, "created_at": created_at.isoformat(), "built_on": built_on,
-                    "tables": counts},
+                    "tables": counts, "versions": {t: versions[t] for t in tables if t in versions}},
                    ensure_ascii=False, indent=2),
         encoding="utf-8",
     )
     folder = releases / release_id
     os.rename(staging, folder)  # a release folder appears whole or not at all
     return Release(release_id, folder, counts)
+
+
+def _served_versions(serving_dir: Path) -> dict[str, tuple[str, Path, int]]:
+    """table -> (version, file, rows) of the served release's versioned tables."""
+    current = serving_dir / "current"
+    manifest = current / "release.json"
+    if not manifest.exists():
+        return {}
+    folder = current.resolve()
+    about = json.loads(manifest.read_text(encoding="utf-8"))
+    return {table: (version, folder / f"{table}.parquet", about["tables"][table])
+            for table, version in about.get("versions", {}).items()
+            if (folder / f"{table}.parquet").exists() and table in about.get("tables", {})}
 
 
 def _write_release_info(target: Path, release_id: str, created_at: datetime,

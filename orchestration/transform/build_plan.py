@@ -6,6 +6,12 @@ whole project shares (dbt's version, the target, every project macro) and of the
 versions of the nodes and sources it reads. A raw source's version is the one the
 ingest recorded (orchestration/versions.py): it changes only when files land or leave.
 
+An incremental model also has a definition version: the same digest with every raw
+source left out, so it changes with the model's code, the seeds and the code upstream,
+never with data. A model built incrementally keeps its old rows, so when its definition
+version differs from the one its rows were built with, the plan has the table dropped
+and dbt builds it from scratch: rows computed by old code never stay beside new ones.
+
 A node whose version equals the one recorded when it was last built, and whose table
 is still there, is unchanged: the night does not build it again. Its Dagster asset is
 still reported (materialized, marked as carried over from the run that built it) and
@@ -30,6 +36,11 @@ CREATE TABLE IF NOT EXISTS audit.dbt_test_results (
     unique_id VARCHAR, version VARCHAR, status VARCHAR, failures BIGINT, message VARCHAR,
     run_id VARCHAR, recorded_at TIMESTAMP);
 """
+INCREMENTAL_DDL = """
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE TABLE IF NOT EXISTS audit.incremental_definitions (
+    relation VARCHAR PRIMARY KEY, definition_version VARCHAR, run_id VARCHAR, recorded_at TIMESTAMP);
+"""
 BUILT = ("seed", "model")
 TESTS = ("test", "unit_test")
 _DEFINITION_KEYS = ("checksum", "raw_code", "config", "columns", "contract", "test_metadata", "given", "expect",
@@ -52,6 +63,8 @@ class BuildPlan:
     build: list[Node] = field(default_factory=list)  # nodes dbt runs tonight
     carry: list[Node] = field(default_factory=list)  # unchanged nodes reported without running
     built_by: dict[str, str] = field(default_factory=dict)  # carried unique_id -> the run that built it
+    definitions: dict[str, str] = field(default_factory=dict)  # incremental model's relation -> definition version
+    rebuild_from_scratch: list[str] = field(default_factory=list)  # relations to drop before dbt runs
 
     @property
     def excluded_selectors(self) -> list[str]:
@@ -139,6 +152,12 @@ def previous_test_results(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
         "QUALIFY row_number() OVER (PARTITION BY unique_id ORDER BY recorded_at DESC) = 1").fetchall()}
 
 
+def _incremental(manifest: dict[str, Any]) -> dict[str, str]:
+    """unique_id -> relation of the models materialized incrementally."""
+    return {uid: f"{p['schema']}.{p['alias']}" for uid, p in manifest["nodes"].items()
+            if p["resource_type"] == "model" and p.get("config", {}).get("materialized") == "incremental"}
+
+
 def plan(manifest: dict[str, Any], selected: set[str], con: duckdb.DuckDBPyConnection, target: str,
          full_refresh: bool) -> BuildPlan:
     """Split the selected nodes into those to build and those unchanged since they were built
@@ -146,10 +165,14 @@ def plan(manifest: dict[str, Any], selected: set[str], con: duckdb.DuckDBPyConne
     recorded = versions.read_all(con)
     runs = dict(con.execute("SELECT table_name, run_id FROM audit.table_versions").fetchall()) if recorded else {}
     current = node_versions(manifest, recorded, target)
+    definitions = node_versions(manifest, {}, target)  # every source "unknown": code and seeds only
+    con.execute(INCREMENTAL_DDL)
+    built_with = dict(con.execute("SELECT relation, definition_version FROM audit.incremental_definitions").fetchall())
     tests = previous_test_results(con)
     existing = existing_relations(con)
     nodes = _nodes(manifest)
     result = BuildPlan(current)
+    incremental = _incremental(manifest)
     for unique_id in sorted(selected):
         node = nodes.get(unique_id)
         if node is None:
@@ -172,6 +195,13 @@ def plan(manifest: dict[str, Any], selected: set[str], con: duckdb.DuckDBPyConne
             result.built_by[unique_id] = built_by or "an earlier run"
         else:
             result.build.append(node)
+    for node in result.build:
+        relation = incremental.get(node.unique_id)
+        if relation is None:
+            continue
+        result.definitions[relation] = definitions[node.unique_id]
+        if relation in existing and built_with.get(relation) != definitions[node.unique_id]:
+            result.rebuild_from_scratch.append(relation)
     # A built node's tests must run again, whatever their own version says.
     rebuilt = {n.unique_id for n in result.build if n.resource_type in BUILT}
     for node in list(result.carry):
@@ -193,7 +223,12 @@ def record_results(con: duckdb.DuckDBPyConnection, build_plan: BuildPlan, run_re
         if props is None or unique_id not in build_plan.versions:
             continue
         if props["resource_type"] in BUILT and result["status"] == "success":
-            versions.record(con, f"{props['schema']}.{props['alias']}", build_plan.versions[unique_id], run_id)
+            relation = f"{props['schema']}.{props['alias']}"
+            versions.record(con, relation, build_plan.versions[unique_id], run_id)
+            if relation in build_plan.definitions:
+                con.execute(INCREMENTAL_DDL)
+                con.execute("INSERT OR REPLACE INTO audit.incremental_definitions VALUES (?, ?, ?, current_timestamp)",
+                            [relation, build_plan.definitions[relation], run_id])
         elif props["resource_type"] in TESTS and result["status"] in ("pass", "fail", "warn", "error"):
             tests.append([unique_id, build_plan.versions[unique_id], result["status"], result.get("failures"),
                           (result.get("message") or "")[:2000], run_id])

@@ -27,6 +27,7 @@ from dagster_dbt.asset_utils import get_asset_check_key_for_test
 from orchestration import warehouse
 from orchestration.retries import request_retry, retry_transient, transient_text_reason
 from orchestration.settings import Settings
+from orchestration.sql import qualified
 from orchestration.transform import build_plan, dbt_run
 from orchestration.transform.spark_marts import contract_columns, copy_marts_into, spark_table_metadata
 from orchestration.transform.translator import ModuDbtTranslator
@@ -98,6 +99,10 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, setting
             full = s.full_refresh or bool(requests)
             plan = build_plan.plan(manifest, _selected_nodes(context, manifest), con, s.target,
                                    full_refresh=full or not whole)
+            for relation in plan.rebuild_from_scratch:
+                con.execute(f"DROP TABLE IF EXISTS {qualified(*relation.split('.'))}")
+                context.log.info(f"dbt: {relation} is rebuilt from scratch: its definition changed since its rows "
+                                 "were built")
         context.log.info(f"dbt: {len(plan.build)} node(s) to build, {len(plan.carry)} unchanged and carried over"
                          + (" (--full-refresh: " + ("; ".join(requests) or "MODU_FULL_REFRESH is set") + ")"
                             if full else ""))

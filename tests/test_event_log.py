@@ -1,0 +1,39 @@
+"""The instance `orchestration.cli` writes stores Dagster's events in SQLite, one engine per file."""
+
+from dagster import DagsterEventType, DagsterInstance, job, op
+
+import orchestration.event_log as event_log
+from orchestration.cli import prepare_dagster_home
+from orchestration.settings import Settings
+
+
+@op
+def say(context):
+    for n in range(20):
+        context.log.info(f"line {n}")
+
+
+@job
+def chatty():
+    say()
+
+
+def test_the_instance_keeps_every_event_with_one_engine_per_file(tmp_path, monkeypatch):
+    settings = Settings(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse")
+    monkeypatch.setenv("DAGSTER_HOME", "")  # prepare_dagster_home sets it; monkeypatch restores it
+    home = prepare_dagster_home(settings)
+    made = []
+    real = event_log.create_engine
+    monkeypatch.setattr(event_log, "create_engine", lambda *a, **k: made.append(a[0]) or real(*a, **k))
+    with DagsterInstance.get() as instance:
+        assert isinstance(instance.event_log_storage, event_log.ReusingSqliteEventLogStorage)
+        result = chatty.execute_in_process(instance=instance)
+        assert result.success
+        logs = [e.user_message for e in instance.all_logs(result.run_id) if not e.is_dagster_event]
+        assert [m for m in logs if m.startswith("line ")] == [f"line {n}" for n in range(20)]
+        assert instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_SUCCESS)
+    # the events sit where Dagster keeps them, one file per run beside the index
+    assert (home / "history" / "runs" / f"{result.run_id}.db").exists()
+    # about 40 events were stored, through two engines: the run's file and the index
+    assert sorted({url.rsplit("/", 1)[-1] for url in made}) == sorted([f"{result.run_id}.db", "index.db"])
+    assert len(made) == 2
