@@ -16,7 +16,7 @@ from orchestration.automation.alerts import read_alerts
 from orchestration.ingest.checks import CHECK_NAME, FileShare, judge
 from orchestration.publish.release import current_release
 from orchestration.settings import REPO_ROOT, Settings
-from tests.conftest import copy_sample, run_refresh
+from tests.conftest import copy_sample_warehouse, run_refresh
 
 HEADER = "project,region,event,event_date,capacity,investment,operator,source,source_quote\n"
 
@@ -84,13 +84,9 @@ def test_thresholds_come_from_the_environment(monkeypatch):
 # --- real files, real nights --------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    """The sample refreshed once: the release the bad nights must leave served."""
-    base = tmp_path_factory.mktemp("rejects")
-    settings = Settings(raw_dir=copy_sample(base / "raw"), warehouse_dir=base / "warehouse", keep_releases=5)
-    result = run_refresh(settings)
-    assert result.success
-    return settings
+def published(sample_refresh, tmp_path_factory):
+    """A warehouse after the sample's first night: the release the bad nights must leave served."""
+    return copy_sample_warehouse(sample_refresh[0], tmp_path_factory.mktemp("rejects"), keep_releases=5)
 
 
 def _served(settings: Settings) -> tuple[str, str]:
