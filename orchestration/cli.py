@@ -3,7 +3,7 @@
     python -m orchestration.cli prepare   parse the dbt project ahead of time (make runs it when the project changes)
     python -m orchestration.cli refresh   run nightly_refresh now and print a summary
     python -m orchestration.cli ui        Dagster UI + daemon on 127.0.0.1 (schedule and sensor run)
-    python -m orchestration.cli docs      build the dbt docs site into the warehouse folder
+    python -m orchestration.cli docs      the dbt docs as one page that opens from disk (warehouse/dbt-docs/)
     python -m orchestration.cli serve     PostgreSQL on 127.0.0.1 serving the current release (Ctrl-C stops)
     python -m orchestration.cli releases  list the kept releases, the served one marked
     python -m orchestration.cli rollback [--to RELEASE_ID]
@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from orchestration import settings as settings_module
@@ -67,21 +68,31 @@ def prepare() -> int:
 
 
 def refresh() -> int:
+    """Run nightly_refresh in this process: short lines on the terminal, the full log in a file,
+    the summary, and the alert of a failed run (no daemon may be running to raise it)."""
     from dagster import DagsterInstance
 
+    from orchestration.automation.alerts import CLI_TRIGGER_TAG, alert_failed_run
+    from orchestration.automation.run_log import refresh_loggers_config
     from orchestration.definitions import defs
     from orchestration.summary import print_summary
 
     s = settings_module.load()
     prepare_dagster_home(s)
+    run_id = str(uuid.uuid4())  # known before the run starts, so its log file can be named by it
+    log_file = s.logs_dir / f"{run_id}.log"
     print(f"modu refresh: raw {s.raw_dir} -> warehouse {s.warehouse_dir}", flush=True)
+    print(f"full log (tracebacks included): {log_file}", flush=True)
     with DagsterInstance.get() as instance:
         result = defs.resolve_job_def("nightly_refresh").execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_id=run_id,
+            tags=CLI_TRIGGER_TAG,
+            run_config=refresh_loggers_config(log_file),
         )
-        print_summary(s, result)
+        alert = None if result.success else alert_failed_run(instance, result.run_id, s)
+        print_summary(s, result, log_file, alert)
     return 0 if result.success else 1
 
 
@@ -95,17 +106,32 @@ def ui() -> int:
 
 
 def docs() -> int:
+    """The dbt docs site as one static page that opens from disk (dbt docs generate --static)."""
+    from orchestration import warehouse
+
     s = settings_module.load()
-    target = s.warehouse_dir / "dbt-docs"
+    target = s.dbt_docs_dir
     env = {**os.environ, **s.dbt_env()}
-    code = subprocess.call(
-        [DBT_EXECUTABLE, "docs", "generate", "--profiles-dir", ".", "--target-path", str(target),
-         "--log-path", str(target / "logs")],
-        cwd=DBT_PROJECT_DIR, env=env,
-    )
-    if code == 0:
-        print(f"dbt docs site: {target / 'index.html'} (serve it with: dbt docs serve --target-path {target})")
-    return code
+    if not s.build_db.exists():
+        print(f"docs: no build database at {s.build_db} yet: run `make refresh` first (the docs read the "
+              "built tables' columns from it)", file=sys.stderr)
+        return 1
+    # dbt reads the build database's catalog: wait for a running refresh instead of failing on its lock.
+    with warehouse.write_lock(s, lambda message: print(f"docs: {message}", flush=True)):
+        code = subprocess.call(
+            [DBT_EXECUTABLE, "docs", "generate", "--static", "--profiles-dir", ".", "--target-path", str(target),
+             "--log-path", str(target / "logs")],
+            cwd=DBT_PROJECT_DIR, env=env,
+        )
+    page = target / "static_index.html"
+    if code != 0 or not page.exists():
+        print(f"docs: dbt docs generate failed (exit {code}); its log is in {target / 'logs'}", file=sys.stderr)
+        return code or 1
+    # index.html loads manifest.json over HTTP (`dbt docs serve`) and stays blank from disk:
+    # the static page carries both files inline, so only it is kept.
+    (target / "index.html").unlink(missing_ok=True)
+    print(f"dbt docs: {page.as_uri()}  (one file: open it in a browser, no server needed)")
+    return 0
 
 
 def serve() -> int:

@@ -36,6 +36,13 @@ class Settings:
     alert_webhook: str | None = field(default=None, repr=False)  # failed runs are POSTed here (MODU_ALERT_WEBHOOK)
     ui_port: int = 3000  # port of `make ui` on 127.0.0.1 (MODU_UI_PORT)
     ui_url: str = "http://127.0.0.1:3000"  # base of run links in alerts (MODU_UI_URL; load() defaults it to the UI's own address)
+    # The reject-share guard on every landed file (ingest/checks.py): rejected rows / data lines.
+    reject_warn_share: float = 0.05  # above it, the file's raw check warns (MODU_REJECT_WARN_SHARE)
+    reject_fail_share: float = 0.5  # above it, the night stops before publishing (MODU_REJECT_FAIL_SHARE)
+    reject_fail_min_lines: int = 1000  # files with fewer data lines only warn (MODU_REJECT_FAIL_MIN_LINES)
+    # The assets' code references link to the files on the repository's host when a URL is set.
+    git_url: str | None = None  # e.g. https://github.com/org/modu (MODU_GIT_URL)
+    git_branch: str = "main"  # the branch those links name (MODU_GIT_BRANCH)
     # The engine dbt builds on: 'duckdb' (embedded, the default) or 'spark' (MODU_TARGET;
     # see docs/scale-out.md). Ingest, checks and publishing are the same on both.
     target: str = "duckdb"
@@ -162,6 +169,16 @@ class Settings:
         """One JSON line per failed run: job, failed steps, errors, link to the run."""
         return self.warehouse_dir / "alerts" / "alerts.jsonl"
 
+    @property
+    def logs_dir(self) -> Path:
+        """The full log of each `make refresh` run (tracebacks included), <run_id>.log."""
+        return self.warehouse_dir / "logs"
+
+    @property
+    def dbt_docs_dir(self) -> Path:
+        """`make docs`: the dbt docs site, static_index.html opens from disk."""
+        return self.warehouse_dir / "dbt-docs"
+
     def run_link(self, run_id: str) -> str:
         """The run's page in the Dagster UI, for alerts."""
         return f"{self.ui_url.rstrip('/')}/runs/{run_id}"
@@ -190,6 +207,19 @@ class Settings:
 TARGETS = ("duckdb", "spark")
 
 
+def _reject_shares() -> tuple[float, float]:
+    """MODU_REJECT_WARN_SHARE and MODU_REJECT_FAIL_SHARE: shares of 0..1, the warning one no larger."""
+    shares = {variable: _env(variable, name, float) for variable, name in (
+        ("MODU_REJECT_WARN_SHARE", "reject_warn_share"), ("MODU_REJECT_FAIL_SHARE", "reject_fail_share"))}
+    for variable, value in shares.items():
+        if not 0 <= value <= 1:
+            raise ValueError(f"{variable}={value!r}: expected a share between 0 and 1 (0.05 is 5%)")
+    warn, fail = shares.values()
+    if warn > fail:
+        raise ValueError(f"MODU_REJECT_WARN_SHARE={warn} is above MODU_REJECT_FAIL_SHARE={fail}")
+    return warn, fail
+
+
 def _target() -> str:
     target = (os.environ.get("MODU_TARGET") or "duckdb").strip().lower()
     if target not in TARGETS:
@@ -211,6 +241,7 @@ def _env(variable: str, name: str, cast=str):
 
 def load() -> Settings:
     ui_port = _env("MODU_UI_PORT", "ui_port", int)
+    reject_warn_share, reject_fail_share = _reject_shares()
     return Settings(
         raw_dir=Path(os.environ.get("MODU_RAW_DIR") or REPO_ROOT / "raw").resolve(),
         warehouse_dir=Path(os.environ.get("MODU_WAREHOUSE_DIR") or REPO_ROOT / "warehouse").resolve(),
@@ -234,6 +265,11 @@ def load() -> Settings:
         dbt_threads=_env("MODU_DBT_THREADS", "dbt_threads", int),
         ui_port=ui_port,
         ui_url=(os.environ.get("MODU_UI_URL", "").strip() or f"http://127.0.0.1:{ui_port}").rstrip("/"),
+        reject_warn_share=reject_warn_share,
+        reject_fail_share=reject_fail_share,
+        reject_fail_min_lines=_env("MODU_REJECT_FAIL_MIN_LINES", "reject_fail_min_lines", int),
+        git_url=_env("MODU_GIT_URL", "git_url", lambda v: v.strip().rstrip("/")),
+        git_branch=_env("MODU_GIT_BRANCH", "git_branch", str.strip),
         pg_statement_timeout_seconds=_env("MODU_PG_STATEMENT_TIMEOUT_SECONDS", "pg_statement_timeout_seconds", float),
         pg_memory_limit_mb=_env("MODU_PG_MEMORY_LIMIT_MB", "pg_memory_limit_mb", int),
         pg_temp_file_limit_mb=_env("MODU_PG_TEMP_FILE_LIMIT_MB", "pg_temp_file_limit_mb", int),

@@ -1,24 +1,40 @@
-"""The summary `make refresh` prints: where the marts are, rows, rejects, checks."""
+"""The summary `make refresh` prints: where the marts are, rows, rejects, checks, and for a
+failed night what failed, where its full log is and what became of its alert."""
 
 from __future__ import annotations
 
-from dagster import ExecuteInProcessResult
+from pathlib import Path
+from typing import Any
 
+from dagster import AssetCheckSeverity, ExecuteInProcessResult
+
+from orchestration.automation.alerts import describe_step_failure
 from orchestration.publish.release import current_release
 from orchestration.settings import Settings
 
+LINE_CHARS = 400
 
-def _check_counts(result: ExecuteInProcessResult) -> tuple[int, int, list[str]]:
-    passed, failed, names = 0, 0, []
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= LINE_CHARS else text[:LINE_CHARS - 1] + "…"
+
+
+def _check_counts(result: ExecuteInProcessResult, said: set[str]) -> tuple[int, list[str], list[str]]:
+    """Checks passed; checks failed (ERROR: they stop the night); checks that warn. A description
+    in `said` (a failed step's error, printed already) is not printed again."""
+    passed, failed, warned = 0, [], []
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if evaluation.passed:
                 passed += 1
-            else:
-                failed += 1
-                names.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}")
-    return passed, failed, names
+                continue
+            line = f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
+            if evaluation.description and _short(evaluation.description) not in said:
+                line += f": {_short(evaluation.description)}"
+            (warned if evaluation.severity == AssetCheckSeverity.WARN else failed).append(line)
+    return passed, failed, warned
 
 
 def _rejected_by_source(result: ExecuteInProcessResult) -> str:
@@ -53,13 +69,26 @@ def _postgres_status(result: ExecuteInProcessResult) -> str:
     return "not published tonight"
 
 
-def print_summary(s: Settings, result: ExecuteInProcessResult) -> None:
+def _alert_line(s: Settings, alert: tuple[dict[str, Any], bool]) -> str:
+    written, new = alert
+    if not new:
+        return f"alert: in {s.alerts_log} already (raised {written['alerted_at']})"
+    hook = written.get("webhook")
+    delivery = "" if hook is None else f"; webhook: {hook}"
+    return f"alert: written to {s.alerts_log}{delivery}"
+
+
+def print_summary(s: Settings, result: ExecuteInProcessResult, log_file: Path | None = None,
+                  alert: tuple[dict[str, Any], bool] | None = None) -> None:
     print()
     print("=" * 72)
     print(f"nightly_refresh {'succeeded' if result.success else 'FAILED'} (run {result.run_id})")
+    said = set()
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            print(f"  failed step {event.step_key}: {event.event_specific_data.error.message.strip()[:400]}")
+            failure = describe_step_failure(event)
+            said.add(_short(failure["error"]))
+            print(f"  failed step {failure['step']}: {_short(failure['error'])}")
     release = current_release(s.serving_dir)
     if release is None:
         print("no release has been published yet")
@@ -77,8 +106,16 @@ def print_summary(s: Settings, result: ExecuteInProcessResult) -> None:
         if not result.success:
             print("  (this is the last good release: tonight's run did not publish)")
     print("rejected rows (audit.rejected_rows): " + _rejected_by_source(result))
-    passed, failed, failures = _check_counts(result)
-    print(f"checks: {passed} passed, {failed} failed")
-    for name in failures:
-        print(f"  failed check {name}")
+    passed, failed, warned = _check_counts(result, said)
+    print(f"checks: {passed} passed, {len(warned)} warned, {len(failed)} failed")
+    for line in failed:
+        print(f"  failed check {line}")
+    for line in warned:
+        print(f"  warning {line}")
+    if log_file is not None:
+        print(f"full log (tracebacks included): {log_file}")
+    if not result.success:
+        print(f"the run in the UI (make ui): {s.run_link(result.run_id)}")
+    if alert is not None:
+        print(_alert_line(s, alert))
     print("=" * 72)

@@ -23,9 +23,10 @@ from orchestration.settings import REPO_ROOT
 class Webhook:
     """An HTTP server on 127.0.0.1 that keeps what is POSTed to it and answers `status`.
 
-    It stops by itself after `lifetime` seconds, whatever the test does."""
+    It stops by itself after `lifetime` seconds, whatever the test does; it waits `delay`
+    seconds before it answers, like a slow chat service."""
 
-    def __init__(self, status: int = 200, lifetime: float = 120):
+    def __init__(self, status: int = 200, lifetime: float = 120, delay: float = 0):
         received = self.received = []
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +34,7 @@ class Webhook:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 received.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
                                  "body": json.loads(body)})
+                time.sleep(delay)
                 self.send_response(status)
                 self.end_headers()
 

@@ -1,9 +1,12 @@
 """The code location loads and shows what the data engineer expects in the UI."""
 
-from dagster import AssetKey
+from pathlib import Path
 
-from orchestration.definitions import defs
+from dagster import AssetCheckKey, AssetKey
+
+from orchestration.definitions import build_definitions, defs
 from orchestration.ingest.sources import SOURCES
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 
 MARTS = ["dim_region", "city_indicators", "policy_timeline", "policy_cadence", "compute_buildout",
          "modu_index", "figure_reconciliation", "published_figures"]
@@ -61,3 +64,60 @@ def test_nightly_job_covers_every_asset():
     assert set(job.asset_layer.executable_asset_keys) >= set(defs.resolve_all_asset_keys()) - {
         AssetKey(["audit", "rejected_rows"])
     }
+
+
+def _code_references(graph, key) -> list:
+    value = graph.get(key).metadata.get("dagster/code_references")
+    return list(value.code_references) if value else []
+
+
+def test_every_asset_has_an_owner_kinds_and_code_in_this_repository():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners == ["team:data-platform"], key
+        assert node.kinds, key
+        references = _code_references(graph, key)
+        assert references, key
+        for reference in references:
+            path = Path(reference.file_path)
+            assert path.is_file() and path.is_relative_to(REPO_ROOT), (key, path)
+
+
+def test_code_references_point_at_the_code_that_builds_each_asset():
+    graph = defs.resolve_asset_graph()
+    (raw,) = _code_references(graph, AssetKey(["raw", "indicators"]))
+    source = Path(raw.file_path).read_text(encoding="utf-8").splitlines()
+    assert Path(raw.file_path) == REPO_ROOT / "orchestration" / "ingest" / "assets.py"
+    assert source[raw.line_number - 1].strip() == "@asset("  # the decorated function Dagster runs
+    assert next(t for t in source[raw.line_number:] if t.strip().startswith("def ")).strip().startswith("def ingest(")
+    mart = [Path(r.file_path) for r in _code_references(graph, AssetKey(["marts", "city_indicators"]))]
+    assert mart == [DBT_PROJECT_DIR / "models" / "marts" / "city_indicators.sql",
+                    DBT_PROJECT_DIR / "models" / "marts" / "city_indicators.yml"]
+    assert "city_indicators" in mart[1].read_text(encoding="utf-8")
+    seed = [Path(r.file_path) for r in _code_references(graph, AssetKey(["reference", "regions"]))]
+    assert seed[0] == DBT_PROJECT_DIR / "seeds" / "regions.csv"
+    (release,) = _code_references(graph, AssetKey(["serving", "release"]))
+    assert Path(release.file_path) == REPO_ROOT / "orchestration" / "publish" / "assets.py"
+
+
+def test_with_a_git_url_code_references_link_to_the_repository_host(tmp_path):
+    s = Settings(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "wh", keep_releases=2,
+                 git_url="https://github.com/example/modu", git_branch="night")
+    graph = build_definitions(s).resolve_asset_graph()
+    (raw,) = _code_references(graph, AssetKey(["raw", "indicators"]))
+    line = next(i for i, text in enumerate((REPO_ROOT / "orchestration/ingest/assets.py").read_text(
+        encoding="utf-8").splitlines(), 1) if text.strip() == "@asset(")
+    assert raw.url == f"https://github.com/example/modu/tree/night/orchestration/ingest/assets.py#L{line}"
+    urls = [r.url for r in _code_references(graph, AssetKey(["marts", "city_indicators"]))]
+    assert urls == ["https://github.com/example/modu/tree/night/dbt_project/models/marts/city_indicators.sql",
+                    "https://github.com/example/modu/tree/night/dbt_project/models/marts/city_indicators.yml"]
+
+
+def test_every_raw_source_has_its_blocking_reject_share_check():
+    graph = defs.resolve_asset_graph()
+    nightly = defs.resolve_job_def("nightly_refresh").asset_layer.asset_graph.asset_check_keys
+    for source in SOURCES:
+        key = AssetCheckKey(AssetKey(["raw", source]), "rejected_share_per_file")
+        assert key in nightly
+        assert graph.get_check_spec(key).blocking

@@ -6,7 +6,7 @@ import os
 import time
 from datetime import datetime, timedelta, timezone
 
-from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
+from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, FreshnessPolicy
 
 from orchestration import settings as settings_module
 from orchestration.automation.freshness import RAW_CHECK, RELEASE_CHECK, raw_freshness, release_freshness
@@ -123,6 +123,18 @@ def test_freshness_is_not_part_of_the_nightly_job_but_runs_every_hour():
     nightly_checks = defs.resolve_job_def("nightly_refresh").asset_layer.asset_graph.asset_check_keys
     assert not {k for k in nightly_checks if k.name in (RAW_CHECK, RELEASE_CHECK)}
     assert any(k.name == "unique_policy_timeline_policy_id" for k in nightly_checks)  # dbt tests still are
-    schedule = defs.resolve_schedule_def("freshness_checks_schedule")
-    assert schedule.cron_schedule == "30 * * * *" and schedule.job_name == "freshness_checks"
-    assert schedule.default_status.value == "RUNNING"
+    sensor = defs.resolve_sensor_def("freshness_checks_sensor")
+    assert sensor.job_name == "freshness_checks" and sensor.default_status.value == "RUNNING"
+    assert sensor.minimum_interval_seconds == 60  # evaluated at the daemon's start, then every minute
+    assert not [s for s in defs.schedules if s.job_name == "freshness_checks"]  # one mechanism, not two
+
+
+def test_the_release_carries_dagsters_freshness_policy_of_its_window(tmp_path):
+    s = Settings(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse", keep_releases=2,
+                 release_freshness_hours=30)
+    graph = build_definitions(s).resolve_asset_graph()
+    policy = graph.get(AssetKey(["serving", "release"])).freshness_policy
+    assert policy == FreshnessPolicy.time_window(fail_window=timedelta(hours=30))
+    assert policy != FreshnessPolicy.time_window(fail_window=timedelta(hours=26))
+    # a raw asset materializes every night, landed file or not: its freshness is the check's, not a policy's
+    assert graph.get(AssetKey(["raw", "enterprises"])).freshness_policy is None

@@ -49,8 +49,8 @@ def _a_value_unlike(default):
         return "1", True
     if isinstance(default, int):
         return str(default + 7), default + 7
-    if isinstance(default, float):
-        return str(default + 0.5), default + 0.5
+    if isinstance(default, float):  # halved: a share stays a share, and the warning share stays below the failing one
+        return str(default / 2), default / 2
     if default is None:
         return "/tmp/somewhere", None  # Path or str: compared below by its text
     return default + "-x", default + "-x"

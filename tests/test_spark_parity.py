@@ -87,7 +87,7 @@ def test_spark_release_says_so_and_went_through_the_same_checks(both_engines):
     assert (missing, extra, failed) == (set(), set(), [])
     gx_mart_checks = {(f"{suite.schema}/{suite.table}", name)
                       for suite in load_suites() if suite.blocking for name in suite.check_names}
-    assert len(gx_mart_checks) == 28  # the expectations of the eight expectations/marts.*.json suites
+    assert len(gx_mart_checks) == 30  # the expectations of the eight expectations/marts.*.json suites
     assert gx_mart_checks <= set(spark_checks)
 
 

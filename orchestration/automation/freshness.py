@@ -8,15 +8,25 @@
   published within MODU_RELEASE_FRESHNESS_HOURS (26 h: a night plus a margin).
 
 They read only the landing folder and serving/, never the build database, so they
-run beside a refresh. They run in their own job, `freshness_checks`, every hour
-(not in nightly_refresh: a source that stopped sending must not stop the others
-from publishing). A failing check shows red with ERROR severity in the UI, and its
-step fails, so the run fails and the run-failure sensor raises an alert.
+run beside a refresh. They run in their own job, `freshness_checks` (not in
+nightly_refresh: a source that stopped sending must not stop the others from
+publishing), started by `freshness_checks_sensor` as soon as the daemon starts and
+then once every clock hour, so the UI shows their state from the start. A failing
+check shows red with ERROR severity in the UI, and its step fails, so the run fails
+and alerts (alerts.py).
+
+serving/release also carries Dagster's own FreshnessPolicy (a time window of
+MODU_RELEASE_FRESHNESS_HOURS since its last materialization), which the daemon
+evaluates every 30 s: the asset graph shows the release fresh or overdue without any
+run. It cannot replace the checks: a rollback serves an older release without a
+materialization, and a raw asset materializes every night whether or not a file
+landed, so only the checks measure the served release's age and each source's newest
+file.
 """
 
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +37,18 @@ from dagster import (
     AssetChecksDefinition,
     AssetKey,
     AssetSelection,
-    DefaultScheduleStatus,
+    DefaultSensorStatus,
     Failure,
+    FreshnessPolicy,
     MetadataValue,
     ResourceParam,
-    ScheduleDefinition,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
     asset_check,
     define_asset_job,
     in_process_executor,
+    sensor,
 )
 
 from orchestration.ingest.files import discover
@@ -153,12 +167,25 @@ freshness_job = define_asset_job(
     description="Freshness of every raw source (newest landed file) and of the served release.",
 )
 
-freshness_schedule = ScheduleDefinition(
-    name="freshness_checks_schedule",
-    job=freshness_job,
-    cron_schedule="30 * * * *",
-    execution_timezone="Asia/Shanghai",
-    default_status=DefaultScheduleStatus.RUNNING,
-    description="Every hour at :30: is new data arriving, is the served release recent? A failure alerts.",
-)
 
+@sensor(
+    name="freshness_checks_sensor",
+    job=freshness_job,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description=(
+        "Runs freshness_checks as soon as the daemon starts, then once every clock hour: is new data "
+        "arriving, is the served release recent? A failure alerts."
+    ),
+)
+def freshness_checks_sensor(context: SensorEvaluationContext):
+    hour = _now().strftime("%Y-%m-%dT%H")  # UTC
+    if context.cursor == hour:
+        return SkipReason(f"freshness checked this hour ({hour}:00 UTC) already")
+    context.update_cursor(hour)
+    return RunRequest(run_key=f"freshness-{hour}", tags={"modu/trigger": "freshness_hourly"})
+
+
+def release_freshness_policy(settings: Settings) -> FreshnessPolicy:
+    """Dagster's freshness of serving/release: materialized within MODU_RELEASE_FRESHNESS_HOURS."""
+    return FreshnessPolicy.time_window(fail_window=timedelta(hours=settings.release_freshness_hours))
