@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetCheckSeverity, ExecuteInProcessResult
+from dagster import ExecuteInProcessResult
 
 from orchestration.automation.alerts import describe_step_failure
+from orchestration.check_outcomes import outcomes_in
 from orchestration.publish.release import current_release
 from orchestration.settings import Settings
 
@@ -24,16 +25,14 @@ def _check_counts(result: ExecuteInProcessResult, said: set[str]) -> tuple[int, 
     """Checks passed; checks failed (ERROR: they stop the night); checks that warn. A description
     in `said` (a failed step's error, printed already) is not printed again."""
     passed, failed, warned = 0, [], []
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if evaluation.passed:
-                passed += 1
-                continue
-            line = f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
-            if evaluation.description and _short(evaluation.description) not in said:
-                line += f": {_short(evaluation.description)}"
-            (warned if evaluation.severity == AssetCheckSeverity.WARN else failed).append(line)
+    for outcome in outcomes_in(result.all_events):
+        if outcome.passed:
+            passed += 1
+            continue
+        line = f"{outcome.asset}: {outcome.check}"
+        if outcome.description and _short(outcome.description) not in said:
+            line += f": {_short(outcome.description)}"
+        (warned if outcome.warns_only else failed).append(line)
     return passed, failed, warned
 
 
@@ -99,10 +98,11 @@ def print_summary(s: Settings, result: ExecuteInProcessResult, log_file: Path | 
         print(f"  static report (opens from disk): {s.report_html}")
         print(f"  Postgres endpoint (make serve): {_postgres_status(result)}")
         changes = _mart_rows_change(result)
+        width = max(map(len, release["tables"]), default=0)
         for table, rows in release["tables"].items():
             change = changes.get(table)
             since = "" if table not in changes else ("  (new)" if change is None else f"  ({change:+,} since the previous release)")
-            print(f"    {table:<32} {rows:>10,} rows{since}")
+            print(f"    {table:<{width}} {rows:>10,} rows{since}")
         if not result.success:
             print("  (this is the last good release: tonight's run did not publish)")
     print("rejected rows (audit.rejected_rows): " + _rejected_by_source(result))

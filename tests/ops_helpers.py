@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from orchestration.loopback import free_port
 from orchestration.settings import REPO_ROOT
 
 
@@ -63,12 +63,6 @@ class Webhook:
         self.timer.cancel()
         self.stop()
         self.thread.join(timeout=5)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(what: str, probe: Callable[[], Any], timeout: float, interval: float = 1.0) -> Any:

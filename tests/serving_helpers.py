@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.loopback import free_port  # noqa: F401  (the tests' one way to a free port)
 from orchestration.publish.release import PUBLISHED_SCHEMAS
 from orchestration.settings import REPO_ROOT, Settings
 
@@ -42,13 +42,6 @@ SELECT (SELECT max(release_id) FROM marts.release_info) AS release_id,
            AS joined,
        (SELECT count(*) FROM marts.policy_timeline p JOIN marts.release_info i ON true) AS policies_joined
 """
-
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 now (the one copy the tests use)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def require_command(command: str, debian_package: str) -> str:

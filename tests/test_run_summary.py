@@ -3,6 +3,7 @@ release, and the checks that failed, kept in audit.run_summaries."""
 
 import duckdb
 
+from orchestration.check_outcomes import CheckOutcome
 from orchestration.publish.release import new_release_id, write_release
 from orchestration.publish.run_summary import RUN_SUMMARIES, record, summarize
 
@@ -27,8 +28,8 @@ def test_first_and_second_night(tmp_path):
     con = _build(db, 446, 11, {"indicators": 2})
     first_id = new_release_id("run-1aaaa")
     first = summarize(con, "run-1", first_id, MARTS, None, [
-        {"asset": "raw/indicators", "check": "values_in_range", "passed": False, "description": "2 values out of range"},
-        {"asset": "marts/policy_timeline", "check": "unique_policy_id", "passed": True, "description": None},
+        CheckOutcome("raw/indicators", "values_in_range", False, "ERROR", "2 values out of range"),
+        CheckOutcome("marts/policy_timeline", "unique_policy_id", True, "ERROR"),
     ])
     record(con, first)
     con.close()
@@ -37,7 +38,7 @@ def test_first_and_second_night(tmp_path):
     assert first.mart_rows["marts.city_indicators"].change is None  # nothing to compare with
     assert first.rejected_rows["indicators"].value == 2 and first.rejected_rows["enterprises"].value == 0
     assert first.checks_failed.value == 1
-    assert first.failed_checks == [{"asset": "raw/indicators", "check": "values_in_range",
+    assert first.failed_checks == [{"asset": "raw/indicators", "check": "values_in_range", "severity": "ERROR",
                                     "description": "2 values out of range"}]
     released = write_release(db, serving, first_id, [*MARTS, "audit.rejected_rows", RUN_SUMMARIES])
 

@@ -16,7 +16,7 @@ in the log is not written or posted again. The alert is one JSON line in
     {"alerted_at": ..., "run_id": ..., "job": "nightly_refresh", "step": "raw__enterprises",
      "error": "enterprises ingest stopped, nothing of it changed: ...",
      "failed_steps": [{"step": ..., "error": ..., "error_class": ...}],
-     "failed_checks": [{"asset": ..., "check": ..., "description": ...}],
+     "failed_checks": [{"asset": ..., "check": ..., "severity": ..., "description": ...}],
      "trigger": "schedule nightly_refresh_schedule", "run_failure": "...",
      "link": "http://127.0.0.1:3000/runs/<run_id>", "webhook": {"status": 200}}
 
@@ -46,6 +46,7 @@ from dagster import (
     run_failure_sensor,
 )
 
+from orchestration.check_outcomes import outcomes_of_run
 from orchestration.settings import Settings
 
 WEBHOOK_TIMEOUT_SECONDS = 10
@@ -78,17 +79,8 @@ def describe_step_failure(event: DagsterEvent) -> dict[str, Any]:
 
 
 def _failed_checks(instance: DagsterInstance, run_id: str) -> list[dict[str, Any]]:
-    failed = []
-    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
-        evaluation = entry.dagster_event.event_specific_data
-        if not evaluation.passed:
-            failed.append({
-                "asset": evaluation.asset_key.to_user_string(),
-                "check": evaluation.check_name,
-                "severity": evaluation.severity.value if evaluation.severity else None,
-                "description": (evaluation.description or "")[:MAX_ERROR_CHARS] or None,
-            })
-    return failed
+    return [{**o.about(), "description": (o.description or "")[:MAX_ERROR_CHARS] or None}
+            for o in outcomes_of_run(instance, run_id) if not o.passed]
 
 
 CLI_TRIGGER_TAG = {"modu/trigger": "cli"}  # runs of `make refresh` (orchestration/cli.py)

@@ -37,6 +37,7 @@ from dagster import (
 )
 
 from orchestration import versions, warehouse
+from orchestration.check_outcomes import outcomes_of_run
 from orchestration.publish import descriptions
 from orchestration.publish.release import (
     PUBLISHED_SCHEMAS,
@@ -47,7 +48,7 @@ from orchestration.publish.release import (
     write_catalog,
     write_release,
 )
-from orchestration.publish.run_summary import RUN_SUMMARIES, check_results, record, summarize
+from orchestration.publish.run_summary import RUN_SUMMARIES, record, summarize
 from orchestration.semantic import manifest as semantic_manifest
 from orchestration.settings import Settings
 from orchestration.transform.dbt_run import manifest as dbt_manifest
@@ -138,7 +139,7 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
             with warehouse.connect(s) as con:
                 summary = summarize(con, context.run.run_id, release_id, [t for t in tables if t.startswith("marts.")],
                                     served.resolve() if served.is_symlink() else None,
-                                    check_results(context.instance, context.run.run_id))
+                                    outcomes_of_run(context.instance, context.run.run_id))
                 record(con, summary)  # into audit.run_summaries, published with the release below
                 table_versions = versions.read_all(con)
             new = write_release(s.build_db, s.serving_dir, release_id, tables, built_on=s.target,

@@ -17,11 +17,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from orchestration.sql import qualified
+
+if TYPE_CHECKING:
+    from orchestration.check_outcomes import CheckOutcome
 
 
 RUN_SUMMARIES = "audit.run_summaries"
@@ -116,12 +119,12 @@ def summarize(
     release_id: str,
     mart_tables: list[str],
     previous_folder: Path | None,
-    check_results: list[dict[str, Any]],
+    check_outcomes: list[CheckOutcome],
 ) -> RunSummary:
     """The summary of the run about to publish `release_id` from the build database `con`.
 
     previous_folder is the release served until now (None on the first night);
-    check_results are the run's check evaluations: {"asset", "check", "passed", "description"}.
+    check_outcomes are the run's check evaluations so far (orchestration/check_outcomes.py).
     """
     previous = None
     if previous_folder is not None and (previous_folder / "release.json").exists():
@@ -140,14 +143,14 @@ def summarize(
     for source in sorted(landed | set(rejected)):
         summary.rejected_rows[source] = Count(int(rejected.get(source, 0)),
                                               None if before is None else before.get(source, 0))
-    failed = [r for r in check_results if not r["passed"]]
+    failed = [o for o in check_outcomes if not o.passed]
     previous_failed = _previous_counts(
         con, previous_folder, RUN_SUMMARIES,
         "SELECT metric, value FROM read_parquet(?) WHERE metric = 'checks_failed' AND subject = 'total' "
         "AND release_id = ?", [previous["release_id"] if previous else None])
     summary.checks_failed = Count(len(failed), (previous_failed or {}).get("checks_failed"))
-    summary.failed_checks = [{k: r.get(k) for k in ("asset", "check", "description")} for r in failed]
-    summary.checks_evaluated = len(check_results)
+    summary.failed_checks = [o.about() for o in failed]
+    summary.checks_evaluated = len(check_outcomes)
     return summary
 
 
@@ -159,15 +162,3 @@ def record(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
         "previous_value, change, detail, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
         summary.rows(),
     )
-
-
-def check_results(instance, run_id: str) -> list[dict[str, Any]]:
-    """The check evaluations recorded so far in a run (dbt tests and GX expectations)."""
-    from dagster import DagsterEventType
-
-    results = []
-    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
-        evaluation = entry.dagster_event.event_specific_data
-        results.append({"asset": evaluation.asset_key.to_user_string(), "check": evaluation.check_name,
-                        "passed": evaluation.passed, "description": evaluation.description})
-    return results

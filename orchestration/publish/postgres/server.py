@@ -18,7 +18,6 @@ import fcntl
 import json
 import os
 import secrets
-import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -32,7 +31,6 @@ from orchestration.publish.postgres.osuser import give_to_server_user, run_pg
 from orchestration.publish.postgres.state import (
     ADMIN_ROLE,
     DATABASE,
-    HOST,
     ServeError,
     ServerState,
     admin_file,
@@ -42,15 +40,10 @@ from orchestration.publish.postgres.state import (
     write_private_json,
 )
 from orchestration.settings import Settings
+from orchestration.loopback import HOST, free_port
 
 ADMIN_CONNECTIONS = 10  # slots beyond the analysts' limits: the publish step, rollback, `serve` itself
 START_ATTEMPTS_ANY_PORT = 3  # with MODU_PG_PORT=0, a port taken between choosing and binding is chosen again
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def _init_cluster(s: Settings) -> None:
@@ -148,7 +141,7 @@ def _start_cluster(s: Settings, library: Path, login_roles: int) -> int:
     attempts = START_ATTEMPTS_ANY_PORT if s.postgres_port == 0 else 1
     log = log_file(s)
     for attempt in range(1, attempts + 1):
-        port = s.postgres_port or _free_port()
+        port = s.postgres_port or free_port()
         _configure(s, port, library, login_roles)
         log.touch()
         give_to_server_user(log)

@@ -11,7 +11,6 @@ from psycopg.conninfo import make_conninfo
 
 from orchestration.settings import Settings
 
-HOST = "127.0.0.1"
 DATABASE = "modu"
 ADMIN_ROLE = "modu_admin"
 ANALYST_ROLE = "analyst"  # the shared read-only role, password MODU_ANALYST_PASSWORD
