@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.marts_diff import read_table, release_marts, table_differences
+from orchestration.check_outcomes import outcomes_in
+from orchestration.ingest.checks import CHECK_NAME as REJECT_SHARE_CHECK
 from orchestration.quality.suites import load_suites
 from orchestration.settings import REPO_ROOT, Settings
 from tests.conftest import SHIPPED_RAW, run_refresh
@@ -39,13 +41,8 @@ def _current(settings: Settings) -> Path:
     return (settings.serving_dir / "current").resolve()
 
 
-def _check_outcomes(result) -> dict[tuple[str, str], bool]:
-    return {
-        (e.asset_check_evaluation_data.asset_key.to_user_string(), e.asset_check_evaluation_data.check_name):
-            e.asset_check_evaluation_data.passed
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
+def _check_outcomes(result) -> dict[tuple[str, str], tuple[bool, str | None]]:
+    return {(o.asset, o.check): (o.passed, o.severity) for o in outcomes_in(result.all_events)}
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +78,13 @@ def test_spark_release_says_so_and_went_through_the_same_checks(both_engines):
     assert manifest["built_on"] == "spark"
     assert json.loads((_current(duckdb_settings) / "release.json").read_text(encoding="utf-8"))["built_on"] == "duckdb"
     spark_checks, duckdb_checks = _check_outcomes(spark_result), _check_outcomes(duckdb_result)
-    # Every check (dbt tests, GX suites) that ran with the DuckDB build ran with the Spark one, and passed.
-    missing, extra = set(duckdb_checks) - set(spark_checks), set(spark_checks) - set(duckdb_checks)
-    failed = sorted(key for key, passed in spark_checks.items() if not passed)
-    assert (missing, extra, failed) == (set(), set(), [])
+    # Every check (dbt tests, GX suites) that ran with the DuckDB build ran with the Spark one, with
+    # the same outcome; none that stops a night failed. The messy fixtures reject many of their
+    # lines on purpose, so each source's per-file reject share warns, on both engines alike.
+    assert spark_checks == duckdb_checks
+    not_passed = {key: severity for key, (passed, severity) in spark_checks.items() if not passed}
+    assert not_passed == {(f"raw/{source}", REJECT_SHARE_CHECK): "WARN"
+                          for source in ("compute", "enterprises", "indicators", "policies")}
     gx_mart_checks = {(f"{suite.schema}/{suite.table}", name)
                       for suite in load_suites() if suite.blocking for name in suite.check_names}
     assert len(gx_mart_checks) == 30  # the expectations of the eight expectations/marts.*.json suites
