@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, ExecuteInProcessResult
+from dagster import DagsterEvent, DagsterEventType, DagsterInstance, ExecuteInProcessResult
+from dagster_shared.serdes import deserialize_value, serialize_value
 
 from orchestration.definitions import build_definitions
 from orchestration.settings import REPO_ROOT, Settings
@@ -38,16 +41,42 @@ def query_catalog(settings: Settings) -> Callable[[str], list[tuple]]:
     return query
 
 
+@dataclass(frozen=True)
+class RecordedRun:
+    """A finished run's events, as read back from disk: what the tests ask of an
+    ExecuteInProcessResult, for a run that another test process made."""
+
+    run_id: str
+    success: bool
+    all_events: list[DagsterEvent]
+
+    def get_asset_materialization_events(self) -> list[DagsterEvent]:
+        return [e for e in self.all_events if e.event_type == DagsterEventType.ASSET_MATERIALIZATION]
+
+
 @pytest.fixture(scope="session")
-def sample_refresh(tmp_path_factory) -> tuple[Settings, ExecuteInProcessResult]:
-    """The nightly refresh of a copy of the shipped raw/ into a fresh warehouse folder."""
-    base = tmp_path_factory.mktemp("sample")
-    raw = base / "raw"
-    shutil.copytree(SHIPPED_RAW, raw)
-    settings = Settings(raw_dir=raw, warehouse_dir=base / "warehouse", keep_releases=2)
-    result = run_refresh(settings)
-    assert result.success, [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    return settings, result
+def sample_refresh(tmp_path_factory, worker_id) -> tuple[Settings, RecordedRun]:
+    """The nightly refresh of a copy of the shipped raw/ into a fresh warehouse folder.
+
+    Made once per test session: the pytest-xdist workers share it (the first to take the lock
+    runs the night, the others wait and read its events). Tests only read it; a test that
+    changes a warehouse works on copy_sample_warehouse()."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the folder above each worker's own
+    base, events_file = shared / "sample", shared / "sample-night.json"
+    settings = Settings(raw_dir=base / "raw", warehouse_dir=base / "warehouse", keep_releases=2)
+    with open(shared / "sample-night.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not events_file.exists():
+            shutil.copytree(SHIPPED_RAW, settings.raw_dir)
+            result = run_refresh(settings)
+            events_file.write_text(serialize_value(
+                RecordedRun(result.run_id, result.success, list(result.all_events)).__dict__), encoding="utf-8")
+    recorded = deserialize_value(events_file.read_text(encoding="utf-8"))
+    run = RecordedRun(recorded["run_id"], recorded["success"], recorded["all_events"])
+    assert run.success, [e.message for e in run.all_events if e.event_type_value == "STEP_FAILURE"]
+    return settings, run
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from orchestration.settings import REPO_ROOT, Settings
+from tests.conftest import copy_sample_warehouse
 from tests.test_data_docs import _open_offline
 
 
@@ -19,7 +20,7 @@ def _docs(settings: Settings) -> subprocess.CompletedProcess:
 
 
 def test_the_docs_page_opens_from_disk_as_printed(sample_refresh, tmp_path):
-    settings, _ = sample_refresh
+    settings = copy_sample_warehouse(sample_refresh[0], tmp_path / "copy")  # dbt docs opens the build database to write
     done = _docs(settings)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "dbt docs serve" not in done.stdout + done.stderr

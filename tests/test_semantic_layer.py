@@ -24,7 +24,7 @@ from dagster import AssetKey
 
 from orchestration.semantic import manifest as semantic_manifest
 from orchestration.settings import REPO_ROOT, Settings
-from tests.conftest import SHIPPED_RAW
+from tests.conftest import SHIPPED_RAW, copy_sample_warehouse
 from tests.semantic_helpers import THE_NINE, ask, same_value
 from tests.serving_helpers import env_for
 
@@ -285,8 +285,8 @@ def test_every_metric_view_is_in_the_catalog_described_and_equal_to_the_clis_ans
         assert sorted(map(same_value, answered[1:])) == sorted(map(same_value, served)), name
 
 
-def test_the_command_reads_the_served_release_while_a_writer_holds_the_build_database(sample_refresh):
-    settings, _ = sample_refresh
+def test_the_command_reads_the_served_release_while_a_writer_holds_the_build_database(sample_refresh, tmp_path):
+    settings = copy_sample_warehouse(sample_refresh[0], tmp_path)  # the writer may not hold the shared sample
     writer = duckdb.connect(str(settings.build_db))  # as a night's dbt or ingest does: DuckDB's exclusive lock
     try:
         done = subprocess.run(
