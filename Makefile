@@ -28,12 +28,14 @@ refresh: $(MANIFEST)
 	$(if $(filter spark,$(MODU_TARGET)),scripts/ensure_java.sh)
 	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m orchestration.cli refresh
 
-# Test files run in parallel, one worker per core (TEST_WORKERS=1 for one process); a
-# file's tests stay on one worker, so its module fixtures are built once.
-TEST_WORKERS ?= auto
+# Test files run in parallel (TEST_WORKERS=1 for one process); a file's tests stay on one
+# worker, so its module fixtures are built once. Three workers on two cores: the tests that
+# start servers and nights spend much of their time waiting for them. The longest files go
+# first (tests/conftest.py), in that order.
+TEST_WORKERS ?= 3
 test: $(MANIFEST)
 	scripts/ensure_java.sh
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The UI and daemon on 127.0.0.1, so the schedule and the raw-drop sensor really run.
 ui: $(MANIFEST)
