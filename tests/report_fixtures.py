@@ -116,7 +116,7 @@ def race_release(folder: Path, *, landed_files: list[tuple[str, str, int]] | Non
     if published_figures:
         tables["marts.published_figures"] = (
             "SELECT region_code, indicator, period::INTEGER AS period, value::DECIMAL(18,2) AS value, value_kind, "
-            "is_forecast, 'article' AS source FROM (VALUES " + _values(PUBLISHED)
+            "is_forecast, 'article' AS source, 'indicators/article_figures.csv' AS source_file FROM (VALUES " + _values(PUBLISHED)
             + ") t(region_code, indicator, period, value, value_kind, is_forecast)")
     if landed_files is not None:
         tables["audit.ingested_files"] = (

@@ -36,8 +36,11 @@ def test_published_enterprise_counts_are_the_articles(marts):
 
 def test_published_figures_hold_every_figure_of_the_article_forecasts_included(marts):
     rows = {(r, i, p, f): v for r, i, p, v, f in marts(
-        "SELECT region_code, indicator, period, value, is_forecast FROM marts.published_figures")}
+        "SELECT region_code, indicator, period, value, is_forecast FROM marts.published_figures "
+        "WHERE source_file = 'indicators/article_figures.csv'")}
     assert len(rows) == 16  # raw/README.md: the 16 figures of indicators/article_figures.csv, none reported twice
+    # and the synthetic file's 11 cities x 8 years x (population, GDP), nothing else
+    assert marts("SELECT count(*) FROM marts.published_figures") == [(16 + 11 * 8 * 2,)]
     assert rows[(SHENZHEN, "ai_enterprise_count", 2023, False)] == Decimal("63800.00")
     assert {k: v for k, v in rows.items() if k[3]} == {  # the forecasts and plan targets, as published
         (NATIONAL, "ai_core_industry_scale_cny", 2025, True): Decimal("400000000000.00"),
@@ -200,7 +203,7 @@ def test_every_ingested_row_is_accounted_for(sample_refresh):
             assert meta["region_resolved_share"] == 1.0
 
 
-def test_synthetic_population_and_gdp_feed_city_indicators_but_are_never_published_figures(marts):
+def test_synthetic_population_and_gdp_feed_city_indicators_and_say_they_are_made_up(marts):
     # raw/indicators/synthetic_population_gdp.csv: made up (raw/README.md), values as its generator wrote them
     truth = json.loads((SHIPPED_RAW / "indicators" / "synthetic_population_gdp.expected.json").read_text())
     expected = {(code, int(year), indicator): value for indicator in ("population", "gdp_cny")
@@ -211,6 +214,11 @@ def test_synthetic_population_and_gdp_feed_city_indicators_but_are_never_publish
             "WHERE population IS NOT NULL OR gdp_cny IS NOT NULL"):
         found[(code, year, "population")], found[(code, year, "gdp_cny")] = population, gdp
     assert found == expected and len(found) == 11 * 8 * 2
-    assert marts("SELECT count(*) FROM marts.published_figures WHERE indicator IN ('population', 'gdp_cny') "
-                 "OR source_file LIKE '%synthetic%'") == [(0,)]
+    # Listed among the landed figures (a file's name decides no figure away), each saying it is made up;
+    # never reconciled, since the warehouse computes no population or GDP of its own.
+    listed = marts("SELECT region_code, period, indicator, value, source, source_file FROM marts.published_figures "
+                   "WHERE indicator IN ('population', 'gdp_cny')")
+    assert {(code, period, indicator): value for code, period, indicator, value, _, _ in listed} == expected
+    assert {(source.startswith("synthetic (") and "not official statistics" in source, file)
+            for *_, source, file in listed} == {(True, "indicators/synthetic_population_gdp.csv")}
     assert marts("SELECT count(*) FROM marts.figure_reconciliation WHERE source_file LIKE '%synthetic%'") == [(0,)]

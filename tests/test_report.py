@@ -40,13 +40,26 @@ def expected(sample_refresh):
             "SELECT region_code, period, value FROM marts.published_figures "
             "WHERE indicator = 'ai_enterprise_count' AND NOT is_forecast")},
         "other_figures": query("SELECT count(*), count(*) FILTER (WHERE is_forecast) FROM marts.published_figures "
-                               "WHERE indicator <> 'ai_enterprise_count'")[0],
+                               "WHERE indicator <> 'ai_enterprise_count' AND NOT regexp_matches(source_file, "
+                               "'(^|/)synthetic_[^/]*$')")[0],  # figures of synthetic files are not drawn
         "policies": query("SELECT count(*) FROM marts.policy_timeline WHERE published_on IS NOT NULL")[0][0],
         "stages": {(r, s): n for r, a, st, c in query(
             "SELECT region_code, sum(projects_announced), sum(projects_started), sum(projects_completed) "
             "FROM marts.compute_buildout GROUP BY 1")
             for s, n in (("announced", a), ("construction_started", st), ("completed operational", c)) if n},
     }
+
+
+def test_the_sample_report_draws_no_made_up_figure_as_published(sample_refresh):
+    settings, _ = sample_refresh
+    drawn = parse(settings.report_html.read_text(encoding="utf-8"))
+    indicators = {mark["data-indicator"] for mark in drawn.found["rect.figure"]}
+    assert indicators and not indicators & {"population", "gdp_cny"}  # only in the synthetic file
+    made_up = query_catalog(settings)("SELECT count(*) FROM marts.published_figures WHERE source_file = "
+                                      "'indicators/synthetic_population_gdp.csv'")[0][0]
+    assert made_up == 11 * 8 * 2
+    assert (f"Not drawn: {made_up:,} figures of synthetic files (indicators/synthetic_population_gdp.csv)"
+            in visible_text(settings.report_html.read_text(encoding="utf-8")))
 
 
 def test_the_report_is_written_at_publish_and_fetches_nothing(sample_refresh):

@@ -1,11 +1,11 @@
 -- Published figures beside the same figure computed by the warehouse. A mismatch is a
--- recorded finding, never a silent fix: the published value is shown as published. Figures of
--- synthetic files (macros/synthetic.sql) are published by nobody: they are never reconciled.
+-- recorded finding, never a silent fix: the published value is shown as published. Every
+-- landed figure of a reconciled indicator has its row, whatever its file's name (the contract:
+-- one row per published figure the warehouse can also compute).
 with published as (
     select *
     from {{ ref('stg_indicators__figures') }}
     where not is_forecast
-      and not is_synthetic
       and indicator_code in ('ai_enterprise_count', 'ai_enterprise_increase', 'compute_centre_city_count')
 ),
 

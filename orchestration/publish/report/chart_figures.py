@@ -16,12 +16,18 @@ COLOUR = "#0072B2"
 
 
 def draw(data: ReleaseData) -> tuple[str, dict[str, int]]:
-    figures = [f for f in data.figures if f.indicator != ENTERPRISE_COUNT]
+    others = [f for f in data.figures if f.indicator != ENTERPRISE_COUNT]
+    # A synthetic file's figures (the sample's made-up population and GDP) are no source's
+    # word: the chart of what sources publish says they are there and does not draw them.
+    figures = [f for f in others if not f.is_synthetic]
+    made_up = sorted({f.source_file for f in others if f.is_synthetic})
+    note = (f'<p class="note">Not drawn: {len(others) - len(figures):,} figures of synthetic files '
+            f'({e(", ".join(made_up))}), made up, not published by anyone.</p>') if made_up else ""
     marks = {"figures": 0, "figure_forecasts": 0}
     if not figures:
         where = "this release has no marts.published_figures" if data.figures_from != "marts.published_figures" else (
             "the sources publish no figure besides the AI-enterprise counts")
-        return svg.empty("figures", f"No other published figures: {where}."), marks
+        return svg.empty("figures", f"No other published figures: {where}.") + note, marks
     catalogue = {i.code: (n, i) for n, i in enumerate(vocab.indicators())}
     panels: dict[str, list[Figure]] = {}
     for f in sorted(figures, key=lambda f: (catalogue.get(f.indicator, (len(catalogue), None))[0], f.indicator)):
@@ -61,4 +67,4 @@ def draw(data: ReleaseData) -> tuple[str, dict[str, int]]:
     parts.append("</svg>")
     key = svg.legend("figures", [("actual", "actual figure", COLOUR, "fill"),
                                  ("forecast", "forecast or plan target", COLOUR, "dashed")])
-    return "".join(parts) + key, marks
+    return "".join(parts) + key + note, marks

@@ -70,6 +70,11 @@ class Region:
         return f"{self.name_en} {self.name_zh}".strip() if self.name_en else self.name_zh
 
 
+def is_synthetic_file(path: str | None) -> bool:
+    """raw/README.md: a landed file whose name starts with synthetic_ is made up."""
+    return bool(path) and path.rsplit("/", 1)[-1].startswith("synthetic_")
+
+
 @dataclass(frozen=True)
 class Figure:
     """One published figure (marts.published_figures, or city_indicators' published count)."""
@@ -80,6 +85,11 @@ class Figure:
     value_kind: str
     is_forecast: bool
     source: str | None = None
+    source_file: str | None = None
+
+    @property
+    def is_synthetic(self) -> bool:
+        return is_synthetic_file(self.source_file)
 
 
 @dataclass(frozen=True)
@@ -122,8 +132,7 @@ class LandedFile:
 
     @property
     def is_synthetic(self) -> bool:
-        # raw/README.md: a file whose name starts with synthetic_ is made up.
-        return self.file.rsplit("/", 1)[-1].startswith("synthetic_")
+        return is_synthetic_file(self.file)
 
 
 @dataclass
@@ -184,12 +193,12 @@ def _figures(con: duckdb.DuckDBPyConnection) -> tuple[list[Figure], str]:
     actual AI-enterprise counts city_indicators carries (it has no forecasts)."""
     if has_table(con, "marts.published_figures"):
         rows = con.execute("""
-            SELECT region_code, indicator, period, value, value_kind, is_forecast, source
+            SELECT region_code, indicator, period, value, value_kind, is_forecast, source, source_file
             FROM marts.published_figures ORDER BY indicator, period, is_forecast, value DESC, region_code""").fetchall()
         return [Figure(*r) for r in rows], "marts.published_figures"
     if has_table(con, "marts.city_indicators"):
         rows = con.execute("""
-            SELECT region_code, ?, year, ai_enterprise_count_published, 'count', false, NULL
+            SELECT region_code, ?, year, ai_enterprise_count_published, 'count', false, NULL, NULL
             FROM marts.city_indicators WHERE ai_enterprise_count_published IS NOT NULL
             ORDER BY year, ai_enterprise_count_published DESC, region_code""", [ENTERPRISE_COUNT]).fetchall()
         return [Figure(*r) for r in rows], "marts.city_indicators"
