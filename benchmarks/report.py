@@ -127,9 +127,8 @@ def section(scale: float, started: str, load_start: str, load_end: str, mach: di
             n_files: int, increment_rows: int, runs: dict[str, Measurement], goal_rows: list[dict],
             defs: tuple | None, ingest: Measurement | None, checks: dict) -> str:
     out = [f"## SCALE={scale:g} ({started})", "",
-           f"Load average at start: `{load_start}`; at the end: `{load_end}`. A shared 2-core machine: other "
-           "jobs ran beside these measurements (`uptime` before and after each run is in the table); the lead "
-           "re-runs SCALE=1 on a quiet machine.", "",
+           f"Load average at start: `{load_start}`; at the end: `{load_end}`. The machine may be shared: "
+           "`uptime` before and after each run is in the table, so a busy run shows as one.", "",
            f"Machine: {mach['nproc']} CPUs ({mach['cpu']}), {mach['memory']} memory, {mach['os']}; {mach['versions']}. "
            f"Peak RSS of the largest process from {mach['time_tool']}; of the process tree, the summed RSS of every "
            "process of the tree sampled every 0.1 s with psutil (Dagster runs dbt as a child).", "",
