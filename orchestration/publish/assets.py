@@ -53,7 +53,8 @@ from orchestration.semantic import manifest as semantic_manifest
 from orchestration.settings import Settings
 from orchestration.transform.dbt_run import manifest as dbt_manifest
 
-AUDIT_TABLES = ("audit.rejected_rows", "audit.dq_results", RUN_SUMMARIES)
+# ingested_files: which landed files each release counts from, and their line accounting (the report names them).
+AUDIT_TABLES = ("audit.rejected_rows", "audit.ingested_files", "audit.dq_results", RUN_SUMMARIES)
 RELEASE_KEY = AssetKey(["serving", "release"])
 POSTGRES_KEY = AssetKey(["serving", "postgres"])
 REPORT_KEY = AssetKey(["serving", "report"])
