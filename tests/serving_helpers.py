@@ -24,7 +24,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.loopback import free_port  # noqa: F401  (the tests' one way to a free port)
 from orchestration.publish.release import PUBLISHED_SCHEMAS
 from orchestration.settings import REPO_ROOT, Settings
 

@@ -30,12 +30,13 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from orchestration.loopback import free_port
 from orchestration.publish import postgres
 from orchestration.publish.postgres import swap
 from orchestration.publish.release import Release, _write_release_info, current_release, switch_current, write_catalog
 from orchestration.settings import REPO_ROOT, Settings
 from tests.semantic_helpers import THE_NINE, ask, same_value
-from tests.serving_helpers import ANALYST_PASSWORD, env_for, free_port, require_command, start_serve, stop_serve
+from tests.serving_helpers import ANALYST_PASSWORD, env_for, require_command, start_serve, stop_serve
 
 # Small enough to reach in a test, large enough for every ordinary query of the module.
 LIMITS = dict(pg_statement_timeout_seconds=3.0, pg_memory_limit_mb=128, pg_temp_file_limit_mb=64,

@@ -27,6 +27,7 @@ import duckdb
 import psycopg
 import pytest
 
+from orchestration.loopback import free_port
 from orchestration.publish import postgres
 from orchestration.publish.release import CATALOG_STORAGE_VERSION, Release, current_release, write_catalog
 from orchestration.settings import REPO_ROOT, Settings
@@ -34,7 +35,6 @@ from tests.serving_helpers import (
     ANALYST_PASSWORD,
     env_for,
     expected_fingerprint,
-    free_port,
     start_reader,
     start_serve,
     stop_serve,
