@@ -1,6 +1,7 @@
 """Incremental refresh gives exactly what a full refresh gives."""
 
 import csv
+import dataclasses
 import gzip
 import io
 
@@ -65,6 +66,55 @@ def test_incremental_night_equals_a_full_refresh(sample_refresh, tmp_path):
     assert _intermediate(incremental, "int_enterprises__latest_record") == _intermediate(full, "int_enterprises__latest_record")
     assert _intermediate(incremental, "int_policies__documents") == _intermediate(full, "int_policies__documents")
     assert _marts(incremental) == _marts(full)
+
+
+def _kept_sample_records(settings: Settings, count: int) -> tuple[list[str], list[list[str]]]:
+    """The sample's header and `count` of its registry rows that are each USCC's kept record (active, after 2000)."""
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        lines = [line for (line,) in con.execute(
+            "SELECT source_line FROM intermediate.int_enterprises__latest_record WHERE deregistered_on IS NULL "
+            "AND registered_on > DATE '2001-01-01' ORDER BY source_line LIMIT ?", [count]).fetchall()]
+    finally:
+        con.close()
+    with gzip.open(REPO_ROOT / "raw" / "enterprises" / "synthetic_registry_sample.csv.gz", "rt", encoding="utf-8",
+                   newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        rows = {reader.line_num: row for row in reader}
+    return header, [rows[line] for line in lines]
+
+
+def test_an_incremental_latest_record_equals_a_full_build(sample_refresh, tmp_path):
+    """The incremental path itself (its code unchanged): only the new rows are read, and each USCC
+    among them competes with the record it kept so far."""
+    incremental = copy_sample_warehouse(sample_refresh[0], tmp_path / "incremental")
+    header, (later, earlier, same_day) = _kept_sample_records(incremental, 3)
+    at = header.index("registered_on")
+    later[at] = "2024-02-29"  # later than its kept record: the new record wins
+    earlier[at] = "1999-01-04"  # earlier: the kept record stays
+    same_day[header.index("name")] = "同日再登记大模型科技有限公司"  # same day: the later ingest wins
+    body = io.StringIO()
+    csv.writer(body, lineterminator="\n").writerows([header, later, earlier, same_day])
+    (incremental.raw_dir / "enterprises" / "late.csv").write_text(body.getvalue(), encoding="utf-8")
+    assert run_refresh(incremental).success
+    con = duckdb.connect(str(incremental.build_db), read_only=True)
+    try:
+        kept = dict(con.execute("SELECT uscc, source_file FROM intermediate.int_enterprises__latest_record "
+                                "WHERE uscc IN (?, ?, ?)", [later[0], earlier[0], same_day[0]]).fetchall())
+    finally:
+        con.close()
+    assert kept == {later[0]: "enterprises/late.csv", earlier[0]: "enterprises/synthetic_registry_sample.csv.gz",
+                    same_day[0]: "enterprises/late.csv"}
+
+    compiled = next(incremental.dbt_target_dir.glob("compiled/modu/models/intermediate/int_enterprises__latest_record.sql"))
+    assert "where ingested_at > cast('" in compiled.read_text(encoding="utf-8")  # it ran incrementally
+    # The same rows (their ingest times included: a tie goes to the later ingest) built whole.
+    built_incrementally = _intermediate(incremental, "int_enterprises__latest_record")
+    marts = _marts(incremental)
+    assert run_refresh(dataclasses.replace(incremental, full_refresh=True)).success
+    assert _intermediate(incremental, "int_enterprises__latest_record") == built_incrementally
+    assert _marts(incremental) == marts
 
 
 def test_a_withdrawn_file_forces_a_full_rebuild(sample_refresh, tmp_path):

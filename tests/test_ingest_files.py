@@ -211,6 +211,26 @@ def test_binary_file_fails_the_source_naming_the_file_and_changes_nothing(tmp_pa
         "91110000MAU8A0001X", "91110000MAU8A00021"}
 
 
+def test_every_unreadable_file_is_named_although_good_files_load_between_them(tmp_path):
+    """Files are fingerprinted in the background while earlier ones load: the source still fails
+    naming each unreadable file, and the good files parsed before the failure leave nothing behind."""
+    landing = Landing(tmp_path)
+    landing.land("enterprises", "enc_utf8.csv", "a_good.csv")
+    landing.ingest("enterprises")
+    stored = sorted(p.name for p in (landing.settings.raw_parquet_dir / "enterprises").iterdir())
+
+    landing.land("enterprises", "good_extra.csv", "b_good.csv")
+    landing.land("enterprises", "bad_binary.csv", "c_export.csv")
+    landing.land("enterprises", "bad_missing_column.csv", "d_no_registered_on.csv")
+    with pytest.raises(UnreadableFile) as excinfo:
+        landing.ingest("enterprises")
+    message = str(excinfo.value)
+    assert "c_export.csv" in message and "d_no_registered_on.csv" in message
+    assert "a_good.csv" not in message and "b_good.csv" not in message
+    assert _state(landing, "enterprises") == (2, 0, 1)
+    assert sorted(p.name for p in (landing.settings.raw_parquet_dir / "enterprises").iterdir()) == stored
+
+
 def test_csv_missing_a_required_column_fails_the_source_naming_the_file_and_changes_nothing(tmp_path):
     landing = Landing(tmp_path)
     landing.land("enterprises", "enc_utf8.csv", "a_good.csv")

@@ -119,15 +119,18 @@ def _physical_lines(reader_lines: list[int], continuation: list[int]) -> list[in
 def read_csv_file(con: duckdb.DuckDBPyConnection, source: Source, landed: LandedFile, readable: Path,
                   layout: Layout, stage_dir: Path) -> FileRead:
     """Write `landed` for one CSV file and say which lines were rejected (see the module docstring)."""
+    if not con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]:
+        raise RuntimeError("the CSV reader's rows are numbered by their order: read_csv_file needs a connection "
+                           "that keeps insertion order (warehouse.connect(settings, keep_order=True))")
     gzipped = landed.gzipped and readable == landed.path
     width = len(layout.header)
     options = _reader_options(readable, gzipped, width)
-    # One scan: the reader's rows in file order, numbered (the one step that must keep
-    # order, a streaming window, so it does nothing else; the parse then runs in parallel),
-    # and the lines it rejected, by its own line numbers.
+    # One scan: the reader's rows in file order (the connection keeps insertion order, so
+    # the Parquet file's row number is the reader's: no window to number them, and the scan
+    # stays parallel), and the lines it rejected, by its own line numbers.
     numbered = stage_dir / f".{landed.content_hash}.numbered.partial"
     con.execute("DROP TABLE IF EXISTS modu_csv_errors; DROP TABLE IF EXISTS modu_csv_scans")
-    con.execute(f"COPY (SELECT row_number() OVER () AS _ordinal, {_select_fields(source, layout)} "
+    con.execute(f"COPY (SELECT {_select_fields(source, layout)} "
                 f"FROM read_csv({options}, store_rejects = true, rejects_table = 'modu_csv_errors', "
                 f"rejects_scan = 'modu_csv_scans')) TO {literal(numbered)} (FORMAT parquet, COMPRESSION uncompressed)")
     kept = con.execute(f"SELECT count(*) FROM read_parquet({literal(numbered)})").fetchone()[0]
@@ -145,7 +148,8 @@ def read_csv_file(con: duckdb.DuckDBPyConnection, source: Source, landed: Landed
     line_numbers.register(con, exceptions, kept)
     line, join = line_numbers.line_of("_ordinal")
     con.execute(f"CREATE OR REPLACE TEMP VIEW landed AS SELECT {line} AS _line, * EXCLUDE (_ordinal, bucket, base, "
-                f"inside) FROM read_parquet({literal(numbered)}) {join}")
+                f"inside) FROM (SELECT file_row_number + 1 AS _ordinal, * EXCLUDE (file_row_number) "
+                f"FROM read_parquet({literal(numbered)}, file_row_number = true)) {join}")
     return FileRead("csv_reader", kept, dict.fromkeys(rejected),
                     lambda starts: raw_text(readable, gzipped, starts, line_map),
                     lambda text: structural_reason(text, width), [numbered])

@@ -3,9 +3,9 @@
 The raw layer mirrors the landing folder by content: a file whose content was
 loaded before is skipped (whatever its name now), a new file is parsed and written
 once (raw_store.py), and a file that left the folder takes its rows with it. A
-source's files are planned first (readable? right columns?), then loaded, and the
-bookkeeping of all of them commits in one transaction, so an unreadable file fails
-the whole source and changes nothing.
+source's files are fingerprinted (readable? right columns?) in a background thread,
+one file ahead of the load, and the bookkeeping of all of them commits in one
+transaction, so an unreadable file fails the whole source and changes nothing.
 
 A night that lands nothing reads nothing: a file whose path, size and modification
 time are those recorded when it was last seen is known by its recorded content hash
@@ -17,7 +17,9 @@ audit.rejected_rows, with file, content hash and 1-based physical line number.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -149,32 +151,53 @@ def _forget(con: duckdb.DuckDBPyConnection, source: Source, content_hash: str) -
         con.execute(f"DELETE FROM {table} WHERE source = ? AND file_hash = ?", [source.name, content_hash])
 
 
-def _plan(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path) -> list[_Plan]:
-    """Every landed file of the source, fingerprinted (or known from its unchanged stat)."""
+def _fingerprint(source: Source, path: Path, raw_dir: Path, seen: dict, loaded: set[str]) -> _Plan:
+    """One landed file's plan: known from its unchanged stat, or read once (files.inspect)."""
+    relative = path.relative_to(raw_dir).as_posix()
+    stat = Stat.of(path)
+    before = seen.get(relative)
+    if before and (before[0], before[1]) == (stat.size, stat.mtime_ns) and before[2] in loaded:
+        landed = LandedFile(path, relative, before[2], before[4], before[3], stat)
+    else:
+        landed = inspect(path, raw_dir)
+    known = landed.content_hash in loaded
+    layout = read_layout(source, landed) if source.format == "csv" and not known else None
+    return _Plan(landed, layout, known)
+
+
+@contextmanager
+def _planned(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path) -> Iterator[Iterator[_Plan]]:
+    """Every landed file's plan, in file order.
+
+    The files are fingerprinted in a background thread, in order, while the previous file
+    loads: hashing, inflating and scanning bytes release the GIL, DuckDB's parse does too,
+    so on a night that lands several files the Python pass hides behind DuckDB's. When a
+    file is unreadable, the source fails naming every unreadable file (nothing is committed;
+    the caller removes what it parsed).
+    """
     seen = {file: (size, mtime_ns, file_hash, encoding, gzipped)
             for file, size, mtime_ns, file_hash, encoding, gzipped in con.execute(
                 "SELECT file, size, mtime_ns, file_hash, encoding, gzipped FROM audit.landed_files "
                 "WHERE source = ?", [source.name]).fetchall()}
     loaded = {h for (h,) in con.execute("SELECT file_hash FROM audit.ingested_files WHERE source = ?",
                                          [source.name]).fetchall()}
-    plans, problems = [], []
-    for path in discover(raw_dir, source.folder, source.suffixes):
-        relative = path.relative_to(raw_dir).as_posix()
+    paths = discover(raw_dir, source.folder, source.suffixes)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"modu-fingerprint-{source.name}") as pool:
+        futures = [pool.submit(_fingerprint, source, path, raw_dir, seen, loaded) for path in paths]
+
+        def in_order() -> Iterator[_Plan]:
+            for at, future in enumerate(futures):
+                try:
+                    yield future.result()
+                except UnreadableFile:
+                    problems = [str(f.exception()) for f in futures[at:] if isinstance(f.exception(), UnreadableFile)]
+                    raise UnreadableFile(raw_dir / source.folder, "unreadable file(s): " + "; ".join(problems)) from None
+
         try:
-            stat = Stat.of(path)
-            before = seen.get(relative)
-            if before and (before[0], before[1]) == (stat.size, stat.mtime_ns) and before[2] in loaded:
-                landed = LandedFile(path, relative, before[2], before[4], before[3], stat)
-            else:
-                landed = inspect(path, raw_dir)
-            known = landed.content_hash in loaded
-            layout = read_layout(source, landed) if source.format == "csv" and not known else None
-            plans.append(_Plan(landed, layout, known))
-        except UnreadableFile as exc:
-            problems.append(str(exc))
-    if problems:
-        raise UnreadableFile(raw_dir / source.folder, "unreadable file(s): " + "; ".join(problems))
-    return plans
+            yield in_order()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def _parse_sql(source: Source) -> tuple[list[str], str]:
@@ -257,37 +280,39 @@ def ingest_source(
     report.repaired = raw_store.reconcile(con, parquet_dir, source, lambda h: _forget(con, source, h))
     for line in report.repaired:
         log(f"{source.name}: {line}")
-    plans = _plan(con, source, raw_dir)
     loaded = dict(con.execute("SELECT file_hash, file FROM audit.ingested_files WHERE source = ?",
                               [source.name]).fetchall())
-    present = {p.landed.content_hash for p in plans}
-    withdrawn = {h: f for h, f in loaded.items() if h not in present}
     con.execute("CREATE OR REPLACE TEMP TABLE modu_pending_rejects (source VARCHAR, file VARCHAR, line BIGINT, "
                 "raw VARCHAR, reason VARCHAR, file_hash VARCHAR)")
     ingested_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    plans: list[_Plan] = []
     new: list[FileReport] = []
     seen_now: dict[str, str] = {}
     parsing_ready = False
     try:
-        for plan in plans:
-            landed = plan.landed
-            if landed.content_hash in seen_now:
-                status = f"same_content_as:{seen_now[landed.content_hash]}"
-                report.files.append(FileReport(landed.relative_path, landed.content_hash, status, landed.encoding))
-                continue
-            seen_now[landed.content_hash] = landed.relative_path
-            if plan.known:
-                report.files.append(FileReport(landed.relative_path, landed.content_hash, "already_loaded",
-                                               landed.encoding))
-                continue
-            if not parsing_ready:
-                create_lookups(con)
-                parsing_ready = True
-            file_report = _load_file(con, source, plan, scratch_dir, parquet_dir, ingested_at)
-            log(f"{source.name}: {file_report.file} ({file_report.encoding}, {file_report.method}) "
-                f"{file_report.data_lines} lines, {file_report.kept} kept, {file_report.rejected} rejected")
-            report.files.append(file_report)
-            new.append(file_report)
+        with _planned(con, source, raw_dir) as planned:
+            for plan in planned:
+                plans.append(plan)
+                landed = plan.landed
+                if landed.content_hash in seen_now:
+                    status = f"same_content_as:{seen_now[landed.content_hash]}"
+                    report.files.append(FileReport(landed.relative_path, landed.content_hash, status,
+                                                   landed.encoding))
+                    continue
+                seen_now[landed.content_hash] = landed.relative_path
+                if plan.known:
+                    report.files.append(FileReport(landed.relative_path, landed.content_hash, "already_loaded",
+                                                   landed.encoding))
+                    continue
+                if not parsing_ready:
+                    create_lookups(con)
+                    parsing_ready = True
+                file_report = _load_file(con, source, plan, scratch_dir, parquet_dir, ingested_at)
+                log(f"{source.name}: {file_report.file} ({file_report.encoding}, {file_report.method}) "
+                    f"{file_report.data_lines} lines, {file_report.kept} kept, {file_report.rejected} rejected")
+                report.files.append(file_report)
+                new.append(file_report)
+        withdrawn = {h: f for h, f in loaded.items() if h not in seen_now}
         _commit(con, source, plans, new, withdrawn, ingested_at, run_id)
     except BaseException:
         for file_report in new:
