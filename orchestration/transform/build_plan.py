@@ -8,7 +8,8 @@ ingest recorded (orchestration/versions.py): it changes only when files land or 
 
 An incremental model also has a definition version: the same digest with every raw
 source left out, so it changes with the model's code, the seeds and the code upstream,
-never with data. A model built incrementally keeps its old rows, so when its definition
+never with data. A unit test's version is its definition version: it reads fixtures,
+not tables, so only code makes it run again. A model built incrementally keeps its old rows, so when its definition
 version differs from the one its rows were built with, the plan has the table dropped
 and dbt builds it from scratch: rows computed by old code never stay beside new ones.
 
@@ -171,6 +172,10 @@ def plan(manifest: dict[str, Any], selected: set[str], con: duckdb.DuckDBPyConne
     tests = previous_test_results(con)
     existing = existing_relations(con)
     nodes = _nodes(manifest)
+    # A unit test reads fixtures, not tables: its version leaves the raw sources out, so a night
+    # that only lands data does not run it again (changed code upstream of it still does).
+    for unique_id in manifest.get("unit_tests", {}):
+        current[unique_id] = definitions[unique_id]
     result = BuildPlan(current)
     incremental = _incremental(manifest)
     for unique_id in sorted(selected):
@@ -202,10 +207,10 @@ def plan(manifest: dict[str, Any], selected: set[str], con: duckdb.DuckDBPyConne
         result.definitions[relation] = definitions[node.unique_id]
         if relation in existing and built_with.get(relation) != definitions[node.unique_id]:
             result.rebuild_from_scratch.append(relation)
-    # A built node's tests must run again, whatever their own version says.
+    # A built node's data tests must run again, whatever their own version says.
     rebuilt = {n.unique_id for n in result.build if n.resource_type in BUILT}
     for node in list(result.carry):
-        if node.resource_type in TESTS and set(node.depends_on) & rebuilt:
+        if node.resource_type == "test" and set(node.depends_on) & rebuilt:
             result.carry.remove(node)
             result.build.append(node)
     return result
