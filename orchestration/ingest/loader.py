@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -166,8 +166,8 @@ def _fingerprint(source: Source, path: Path, raw_dir: Path, seen: dict, loaded: 
 
 
 @contextmanager
-def _planned(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path) -> Iterator[Iterator[_Plan]]:
-    """Every landed file's plan, in file order.
+def _planned(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path) -> Iterator[tuple[Iterator[_Plan], bool]]:
+    """Every landed file's plan, in file order, and whether any file is to be read (a stat not seen before).
 
     The files are fingerprinted in a background thread, in order, while the previous file
     loads: hashing, inflating and scanning bytes release the GIL, DuckDB's parse does too,
@@ -182,6 +182,8 @@ def _planned(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path) -> I
     loaded = {h for (h,) in con.execute("SELECT file_hash FROM audit.ingested_files WHERE source = ?",
                                          [source.name]).fetchall()}
     paths = discover(raw_dir, source.folder, source.suffixes)
+    unseen = any(seen.get(path.relative_to(raw_dir).as_posix(), (None, None))[:2] != astuple(Stat.of(path))
+                 for path in paths)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"modu-fingerprint-{source.name}") as pool:
         futures = [pool.submit(_fingerprint, source, path, raw_dir, seen, loaded) for path in paths]
 
@@ -194,7 +196,7 @@ def _planned(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path) -> I
                     raise UnreadableFile(raw_dir / source.folder, "unreadable file(s): " + "; ".join(problems)) from None
 
         try:
-            yield in_order()
+            yield in_order(), unseen
         finally:
             for future in futures:
                 future.cancel()
@@ -272,7 +274,8 @@ def ingest_source(
     """Bring the source's raw layer in line with the landing folder; see the module docstring.
 
     The parsing macros and lookups (lookups.create_lookups) are made on the connection only
-    when a file is to be parsed: a night that lands nothing does not build them.
+    when a file may be parsed (its stat is new; they are built while it is fingerprinted):
+    a night that lands nothing does not build them.
     """
     _ensure_tables(con)
     _migrate(con, parquet_dir, list(SOURCES.values()), log)
@@ -290,7 +293,10 @@ def ingest_source(
     seen_now: dict[str, str] = {}
     parsing_ready = False
     try:
-        with _planned(con, source, raw_dir) as planned:
+        with _planned(con, source, raw_dir) as (planned, unseen):
+            if unseen:  # most likely a new file to parse: build the lookups while it is fingerprinted
+                create_lookups(con)
+                parsing_ready = True
             for plan in planned:
                 plans.append(plan)
                 landed = plan.landed
