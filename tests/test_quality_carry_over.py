@@ -54,9 +54,9 @@ def validated(monkeypatch) -> list[str]:
     seen: list[str] = []
     real = runner.validate
 
-    def counting(settings, suites, run_name):
-        seen.extend(suite.name for suite, _ in suites)
-        return real(settings, suites, run_name)
+    def counting(settings, targets, run_name):
+        seen.extend(target.suite.name for target in targets)
+        return real(settings, targets, run_name)
 
     monkeypatch.setattr(runner, "validate", counting)
     return seen
