@@ -7,7 +7,14 @@ validated (`carried_over_from_run`), and `recorded_at` says when this run wrote 
 `table_version` is the version of the suite's table the result was computed on
 (audit.table_versions; null when the table had none), `suite_version` the version of
 the rules and of every other input (suites.py, layer.py), `data_docs` the GX page of
-the validation.
+the validation that computed the row.
+
+A raw table's results also say which landed files they describe (`covered_files`, a JSON
+object: content hash -> when the file was ingested), so that a night which only added files
+validates those alone (landed.py). Such a night's rows name the files it validated
+(`landed_files`, JSON: content hash -> file) and, on each check whose count adds up across
+files, the run whose result it was added to (`combined_with_run`); the other checks read
+the whole table.
 """
 
 from __future__ import annotations
@@ -32,10 +39,27 @@ ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS suite_version VARCHAR;
 ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS carried_over_from_run VARCHAR;
 ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS recorded_at TIMESTAMP;
 ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS data_docs VARCHAR;
+ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS covered_files VARCHAR;
+ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS landed_files VARCHAR;
+ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS combined_with_run VARCHAR;
 """
 COLUMNS = ("run_id", "suite", "asset", "expectation", "success", "unexpected_count", "checked_at",
            "expectation_type", "observed_value", "unexpected_sample", "error", "table_version",
-           "suite_version", "carried_over_from_run", "recorded_at", "data_docs")
+           "suite_version", "carried_over_from_run", "recorded_at", "data_docs", "covered_files",
+           "landed_files", "combined_with_run")
+
+
+@dataclass(frozen=True)
+class Landed:
+    """How a night that validated only a raw table's newly landed files made its results."""
+
+    files: dict[str, str]  # content hash -> landed file, of the files whose rows were validated
+    previous_run: str  # the run that validated the other rows: its counts were added to
+    combined: tuple[str, ...]  # the checks whose counts add up across files; the others read the whole table
+    rows: int | None = None  # rows of those files; None when read back from audit.dq_results
+    previous_rows: int | None = None
+    previous_checked_at: datetime | None = None
+    previous_counts: dict[str, int] | None = None  # check -> the unexpected count it was added to
 
 
 @dataclass
@@ -51,6 +75,8 @@ class SuiteResult:
     data_docs: str | None
     validated_in: str  # the run that validated; this run's id unless carried over
     carried_over: bool = False
+    covered_files: dict[str, str] | None = None  # raw tables: content hash -> ingested_at of the files described
+    landed: Landed | None = None  # when only newly landed files were validated
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
@@ -75,7 +101,8 @@ def latest(con: duckdb.DuckDBPyConnection, suite: str) -> SuiteResult | None:
             ORDER BY last_at DESC LIMIT 1)
         SELECT r.asset, r.expectation, r.success, r.unexpected_count, r.checked_at, r.expectation_type,
                r.observed_value, r.unexpected_sample, r.error, r.table_version, r.suite_version,
-               coalesce(r.carried_over_from_run, r.run_id), r.data_docs
+               coalesce(r.carried_over_from_run, r.run_id), r.data_docs, r.covered_files, r.landed_files,
+               r.combined_with_run
         FROM audit.dq_results r JOIN last ON r.run_id = last.run_id AND coalesce(r.recorded_at, r.checked_at) = last.last_at
         WHERE r.suite = ?
         ORDER BY r.expectation
@@ -86,13 +113,17 @@ def latest(con: duckdb.DuckDBPyConnection, suite: str) -> SuiteResult | None:
         return None
     outcomes = [
         CheckOutcome(check=r[1], expectation_type=r[5], success=bool(r[2]), unexpected_count=r[3],
-                     observed_value=r[6], sample=json.loads(r[7]) if r[7] else [], error=r[8])
+                     observed_value=r[6], sample=json.loads(r[7]) if r[7] else [], error=r[8], data_docs=r[12])
         for r in rows
     ]
     first = rows[0]
+    combined = [r for r in rows if r[15] is not None]
+    landed = Landed(json.loads(first[14]), combined[0][15], tuple(r[1] for r in combined)) \
+        if first[14] is not None and combined else None
     return SuiteResult(suite=suite, asset=first[0], outcomes=outcomes, checked_at=first[4],
                        table_version=first[9], suite_version=first[10], data_docs=first[12],
-                       validated_in=first[11])
+                       validated_in=first[11], covered_files=json.loads(first[13]) if first[13] else None,
+                       landed=landed)
 
 
 def previous_validated_row_count(con: duckdb.DuckDBPyConnection, suite: str, check: str | None) -> int | None:
@@ -110,13 +141,17 @@ def previous_validated_row_count(con: duckdb.DuckDBPyConnection, suite: str, che
 def record(con: duckdb.DuckDBPyConnection, run_id: str, result: SuiteResult, recorded_at: datetime) -> None:
     """Write the suite's rows for this run (a carried-over result names the run that validated)."""
     placeholders = ", ".join("?" for _ in COLUMNS)
+    covered = None if result.covered_files is None else json.dumps(result.covered_files, sort_keys=True)
+    landed = result.landed
     con.executemany(
         f"INSERT INTO audit.dq_results ({', '.join(COLUMNS)}) VALUES ({placeholders})",
         [
             [run_id, result.suite, result.asset, o.check, o.success, o.unexpected_count, result.checked_at,
              o.expectation_type, None if o.observed_value is None else str(o.observed_value),
              sample_json(o.sample), o.error, result.table_version, result.suite_version,
-             result.validated_in if result.carried_over else None, recorded_at, result.data_docs]
+             result.validated_in if result.carried_over else None, recorded_at, o.data_docs or result.data_docs,
+             covered, None if landed is None else json.dumps(landed.files, sort_keys=True, ensure_ascii=False),
+             landed.previous_run if landed and o.check in landed.combined else None]
             for o in result.outcomes
         ],
     )
