@@ -10,6 +10,7 @@ The suite is the shipped expectations/raw.enterprises.json.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -115,6 +116,11 @@ def test_a_night_that_lands_a_file_validates_its_rows_alone_and_adds_the_counts_
                                           f"this run, plus 21 rows validated in run {first} (checked ")
     assert "unexpected 3 + 0; its Data Docs page shows the validation of the new rows only" in capital.description
     assert "/raw/enterprises/landed_rows/" in capital.metadata["data_docs"].value
+    # and the Data Docs say what they show: the query of the new file's rows, and the part's notes
+    assert f"_file_hash IN (&#39;{second_file}&#39;)" in Path(capital.metadata["data_docs"].value).read_text(
+        encoding="utf-8").replace("'", "&#39;")
+    suite_page = registry.settings.data_docs_index.parent / "expectations" / "raw" / "enterprises" / "landed_rows.html"
+    assert "validated on the rows of the newly landed files only" in suite_page.read_text(encoding="utf-8")
     future = checks["registered_on_not_in_future"]
     assert (future.passed, future.metadata["unexpected_count"].value) == (False, 1)
     assert future.description.startswith("checked on the whole table (34 rows) in this run")

@@ -144,9 +144,14 @@ def targets(suite: Suite, expectations: list[dict], increment: Increment) -> lis
     by_scope = {ROWS: [], WHOLE: []}
     for expectation in expectations:
         by_scope[increment.scopes[expectation["meta"]["check"]]].append(expectation)
-    parts = [Target(suite, by_scope[ROWS], files=tuple(increment.new_files), part=LANDED_PART)]
+    parts = [Target(suite, by_scope[ROWS], files=tuple(increment.new_files), part=LANDED_PART, notes=(
+        f"The checks of {suite.name} whose counts add up across landed files, validated on the rows of the newly "
+        f"landed files only (this data asset's query). modu adds each count to the previous result's, so the "
+        f"asset checks and audit.dq_results describe the whole table; {suite.name}.{WHOLE_PART} has the others."))]
     if by_scope[WHOLE]:
-        parts.append(Target(suite, by_scope[WHOLE], part=WHOLE_PART))
+        parts.append(Target(suite, by_scope[WHOLE], part=WHOLE_PART, notes=(
+            f"The checks of {suite.name} that do not add up across landed files, validated on the whole table on a "
+            f"night that validated only the newly landed rows for the others ({suite.name}.{LANDED_PART}).")))
     return parts
 
 

@@ -66,6 +66,7 @@ class Target:
     expectations: list[dict]
     files: tuple[str, ...] | None = None  # content hashes of the landed files whose rows are read; None: all rows
     part: str | None = None  # when a suite is validated in parts: the part's name, a suffix of the GX names
+    notes: str | None = None  # what the part is, on its GX suite's Data Docs page
 
     @property
     def gx_name(self) -> str:
@@ -147,7 +148,7 @@ def validate(settings: Settings, targets: list[Target | tuple[Suite, list[dict]]
                 asset = datasource.add_query_asset(target.gx_name, query=target.landed_rows_sql())
             batch = asset.add_batch_definition_whole_table("whole_table")
             gx_suite = context.suites.add_or_update(
-                gx.ExpectationSuite(name=target.gx_name, expectations=target.expectations))
+                gx.ExpectationSuite(name=target.gx_name, expectations=target.expectations, notes=target.notes))
             definitions.append(context.validation_definitions.add_or_update(
                 gx.ValidationDefinition(name=target.gx_name, data=batch, suite=gx_suite)))
         # What a GX checkpoint would do, without storing one: a stored checkpoint names every
