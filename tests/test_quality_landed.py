@@ -112,9 +112,9 @@ def test_a_night_that_lands_a_file_validates_its_rows_alone_and_adds_the_counts_
     assert capital.metadata["combined_with_run"].value == first
     assert (capital.metadata["rows_validated_now"].value, capital.metadata["rows_validated_before"].value) == (13, 21)
     assert capital.metadata["landed_files"].value == ["enterprises/b.csv"]
-    assert capital.description.startswith("whole table: the 13 rows newly landed (enterprises/b.csv), validated in "
-                                          f"this run, plus 21 rows validated in run {first} (checked ")
-    assert "unexpected 3 + 0; its Data Docs page shows the validation of the new rows only" in capital.description
+    assert capital.description.startswith("whole table: 3 unexpected in the 13 rows newly landed (enterprises/b.csv), "
+                                          f"validated in this run, plus 0 in the 21 rows of run {first}'s result (checked ")
+    assert capital.description.endswith("; its Data Docs page shows the validation of the new rows only")
     assert "/raw/enterprises/landed_rows/" in capital.metadata["data_docs"].value
     # and the Data Docs say what they show: the query of the new file's rows, and the part's notes
     assert f"_file_hash IN (&#39;{second_file}&#39;)" in Path(capital.metadata["data_docs"].value).read_text(

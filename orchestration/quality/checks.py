@@ -64,17 +64,18 @@ def _landed_description(result: SuiteResult, outcome, metadata: dict) -> str:
     new_rows = f"{landed.rows:,} rows newly landed ({_files(landed)})"
     if outcome.check not in landed.combined:
         return (f"checked on the whole table ({landed.rows + landed.previous_rows:,} rows) in this run; the suite's "
-                f"other checks validated only the {new_rows} and added run {landed.previous_run}'s counts")
+                f"other checks validated only the {new_rows} and added them to run {landed.previous_run}'s result")
     metadata["combined_with_run"] = MetadataValue.text(landed.previous_run)
     previous = (landed.previous_counts or {}).get(outcome.check)
-    counts = ""
-    if previous is not None and outcome.unexpected_count is not None:
-        metadata["unexpected_count_now"] = outcome.unexpected_count - previous
-        metadata["unexpected_count_before"] = previous
-        counts = f"; unexpected {outcome.unexpected_count - previous:,} + {previous:,}"
-    return (f"whole table: the {new_rows}, validated in this run, plus {landed.previous_rows:,} rows validated "
-            f"in run {landed.previous_run} (checked {landed.previous_checked_at:%Y-%m-%d %H:%M:%S}){counts}; "
-            f"its Data Docs page shows the validation of the new rows only")
+    if previous is None or outcome.unexpected_count is None:
+        return (f"the {new_rows} could not be validated in this run, so this says nothing of the whole table; "
+                f"the next run validates the whole table")
+    metadata["unexpected_count_now"] = outcome.unexpected_count - previous
+    metadata["unexpected_count_before"] = previous
+    return (f"whole table: {outcome.unexpected_count - previous:,} unexpected in the {new_rows}, validated in this "
+            f"run, plus {previous:,} in the {landed.previous_rows:,} rows of run {landed.previous_run}'s result "
+            f"(checked {landed.previous_checked_at:%Y-%m-%d %H:%M:%S}); its Data Docs page shows the validation "
+            f"of the new rows only")
 
 
 def _check_result(suite: Suite, result: SuiteResult, outcome) -> AssetCheckResult:

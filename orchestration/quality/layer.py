@@ -126,5 +126,5 @@ def _how(result: SuiteResult) -> str:
         return f"carried over from run {result.validated_in}"
     if result.landed is not None:
         return (f"validated the {result.landed.rows:,} rows of {len(result.landed.files)} newly landed file(s) "
-                f"and added them to run {result.landed.previous_run}'s counts; Data Docs {result.data_docs}")
+                f"and added them to run {result.landed.previous_run}'s result; Data Docs {result.data_docs}")
     return f"Data Docs {result.data_docs}"
