@@ -80,9 +80,16 @@ def check(registry: Landing):
 
 
 def dq_rows(registry: Landing, run_id: str) -> dict[str, tuple]:
-    rows = registry.query("SELECT expectation, success, unexpected_count, covered_files, landed_files, "
-                          "combined_with_run, carried_over_from_run FROM audit.dq_results WHERE run_id = ?", [run_id])
+    rows = registry.query("SELECT expectation, success, unexpected_count, landed_files, combined_with_run, "
+                          "carried_over_from_run FROM audit.dq_results WHERE run_id = ?", [run_id])
     return {r[0]: r[1:] for r in rows}
+
+
+def covered(registry: Landing, run_id: str) -> dict[str, str]:
+    """The files a run's result of raw.enterprises describes, with when each was ingested (as the ingest has it)."""
+    return dict(registry.query("SELECT c.file_hash, (c.ingested_at = i.ingested_at)::VARCHAR FROM audit.dq_covered_files c "
+                               "LEFT JOIN audit.ingested_files i USING (file_hash) WHERE run_id = ? "
+                               "AND suite = 'raw.enterprises'", [run_id]))
 
 
 def test_a_night_that_lands_a_file_validates_its_rows_alone_and_adds_the_counts_up(registry, validations):
@@ -93,8 +100,7 @@ def test_a_night_that_lands_a_file_validates_its_rows_alone_and_adds_the_counts_
     assert (checks[CAPITAL].passed, checks[CAPITAL].metadata["unexpected_count"].value) == (True, 0)
     assert checks["registered_on_not_in_future"].metadata["unexpected_count"].value == 1
     assert checks[CAPITAL].description is None
-    covered = json.loads(dq_rows(registry, first)[CAPITAL][2])
-    assert list(covered) == [first_file]
+    assert covered(registry, first) == {first_file: "true"}
 
     # a file of 10 good rows and 3 negative capitals lands
     second_file = land(registry, "b.csv", 100, good=10, negative=[-5, -7, -9])
@@ -128,9 +134,9 @@ def test_a_night_that_lands_a_file_validates_its_rows_alone_and_adds_the_counts_
     assert checks["row_count_within_previous_bounds"].metadata["observed_value"].value == "34"
     assert all(e.passed for name, e in checks.items() if name not in (CAPITAL, "registered_on_not_in_future"))
     recorded = dq_rows(registry, second)
-    assert json.loads(recorded[CAPITAL][2]).keys() == {first_file, second_file}
-    assert json.loads(recorded[CAPITAL][3]) == {second_file: "enterprises/b.csv"}
-    assert {name: row[4] for name, row in recorded.items()} == {
+    assert covered(registry, second) == {first_file: "true", second_file: "true"}
+    assert {json.loads(row[2]) == {second_file: "enterprises/b.csv"} for row in recorded.values()} == {True}
+    assert {name: row[3] for name, row in recorded.items()} == {
         name: (None if name in WHOLE_TABLE else first) for name in SUITE.check_names}
 
     # a clean file lands: the count stays 3, and the sample is the one of the rows that broke the rule
@@ -149,7 +155,8 @@ def test_a_night_that_lands_a_file_validates_its_rows_alone_and_adds_the_counts_
     fourth, checks = check(registry)
     assert len(validations) == runs
     assert checks[CAPITAL].metadata["carried_over_from_run"].value == third
-    assert len(json.loads(dq_rows(registry, fourth)[CAPITAL][2])) == 3
+    assert dq_rows(registry, fourth)[CAPITAL][4] == third
+    assert len(covered(registry, third)) == 3 and covered(registry, fourth) == {}  # the carried result's are run 3's
 
 
 def _counts(result: SuiteResult) -> dict[str, int | None]:

@@ -2,7 +2,8 @@
 
 raw.<source> is the kept rows of one Parquet file per landed file, and a landed file's rows
 never change (orchestration/ingest/). A raw suite's result records which files it describes
-(`covered_files`: content hash -> ingested_at, from audit.ingested_files). When the suite's
+(`covered_files`: content hash -> ingested_at, from audit.ingested_files; kept in
+audit.dq_covered_files, results.py). When the suite's
 rules and inputs are those of its previous result and every file that result covered is
 still loaded, as it was then (not withdrawn; not repaired, which would load it again at
 another time), the night validates:

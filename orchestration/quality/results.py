@@ -1,4 +1,4 @@
-"""audit.dq_results: one row per expectation per run, validated or carried over.
+"""audit.dq_results: one row per expectation per run, validated or carried over; and the files behind them.
 
 The contract's columns (shared/contract/marts.md) come first: run_id, suite, asset,
 expectation, success, unexpected_count, checked_at. `checked_at` is when the data
@@ -9,12 +9,15 @@ validated (`carried_over_from_run`), and `recorded_at` says when this run wrote 
 the rules and of every other input (suites.py, layer.py), `data_docs` the GX page of
 the validation that computed the row.
 
-A raw table's results also say which landed files they describe (`covered_files`, a JSON
-object: content hash -> when the file was ingested), so that a night which only added files
-validates those alone (landed.py). Such a night's rows name the files it validated
-(`landed_files`, JSON: content hash -> file) and, on each check whose count adds up across
-files, the run whose result it was added to (`combined_with_run`); the other checks read
-the whole table.
+A raw table's results also say which landed files they describe, so that a night which
+only added files validates those alone (landed.py): audit.dq_covered_files has one row per
+file (content hash, when it was ingested) per suite per run that validated, whole or not;
+a carried-over row's files are those of its `carried_over_from_run`. One row per file
+rather than a list on every expectation's row: the list grows with every landed file, and
+audit.dq_results is published with each release. A night that validated only newly landed
+files names them on its rows (`landed_files`, JSON: content hash -> file) and, on each
+check whose count adds up across files, the run whose result it added them to
+(`combined_with_run`); the other checks read the whole table.
 """
 
 from __future__ import annotations
@@ -39,14 +42,15 @@ ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS suite_version VARCHAR;
 ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS carried_over_from_run VARCHAR;
 ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS recorded_at TIMESTAMP;
 ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS data_docs VARCHAR;
-ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS covered_files VARCHAR;
 ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS landed_files VARCHAR;
 ALTER TABLE audit.dq_results ADD COLUMN IF NOT EXISTS combined_with_run VARCHAR;
+CREATE TABLE IF NOT EXISTS audit.dq_covered_files (
+    run_id VARCHAR, suite VARCHAR, file_hash VARCHAR, ingested_at TIMESTAMP);
 """
 COLUMNS = ("run_id", "suite", "asset", "expectation", "success", "unexpected_count", "checked_at",
            "expectation_type", "observed_value", "unexpected_sample", "error", "table_version",
-           "suite_version", "carried_over_from_run", "recorded_at", "data_docs", "covered_files",
-           "landed_files", "combined_with_run")
+           "suite_version", "carried_over_from_run", "recorded_at", "data_docs", "landed_files",
+           "combined_with_run")
 
 
 @dataclass(frozen=True)
@@ -101,8 +105,7 @@ def latest(con: duckdb.DuckDBPyConnection, suite: str) -> SuiteResult | None:
             ORDER BY last_at DESC LIMIT 1)
         SELECT r.asset, r.expectation, r.success, r.unexpected_count, r.checked_at, r.expectation_type,
                r.observed_value, r.unexpected_sample, r.error, r.table_version, r.suite_version,
-               coalesce(r.carried_over_from_run, r.run_id), r.data_docs, r.covered_files, r.landed_files,
-               r.combined_with_run
+               coalesce(r.carried_over_from_run, r.run_id), r.data_docs, r.landed_files, r.combined_with_run
         FROM audit.dq_results r JOIN last ON r.run_id = last.run_id AND coalesce(r.recorded_at, r.checked_at) = last.last_at
         WHERE r.suite = ?
         ORDER BY r.expectation
@@ -117,13 +120,15 @@ def latest(con: duckdb.DuckDBPyConnection, suite: str) -> SuiteResult | None:
         for r in rows
     ]
     first = rows[0]
-    combined = [r for r in rows if r[15] is not None]
-    landed = Landed(json.loads(first[14]), combined[0][15], tuple(r[1] for r in combined)) \
-        if first[14] is not None and combined else None
+    combined = [r for r in rows if r[14] is not None]
+    landed = Landed(json.loads(first[13]), combined[0][14], tuple(r[1] for r in combined)) \
+        if first[13] is not None and combined else None
+    covered = {h: at.isoformat() for h, at in con.execute(
+        "SELECT file_hash, ingested_at FROM audit.dq_covered_files WHERE run_id = ? AND suite = ?",
+        [first[11], suite]).fetchall()}
     return SuiteResult(suite=suite, asset=first[0], outcomes=outcomes, checked_at=first[4],
                        table_version=first[9], suite_version=first[10], data_docs=first[12],
-                       validated_in=first[11], covered_files=json.loads(first[13]) if first[13] else None,
-                       landed=landed)
+                       validated_in=first[11], covered_files=covered or None, landed=landed)
 
 
 def previous_validated_row_count(con: duckdb.DuckDBPyConnection, suite: str, check: str | None) -> int | None:
@@ -141,7 +146,6 @@ def previous_validated_row_count(con: duckdb.DuckDBPyConnection, suite: str, che
 def record(con: duckdb.DuckDBPyConnection, run_id: str, result: SuiteResult, recorded_at: datetime) -> None:
     """Write the suite's rows for this run (a carried-over result names the run that validated)."""
     placeholders = ", ".join("?" for _ in COLUMNS)
-    covered = None if result.covered_files is None else json.dumps(result.covered_files, sort_keys=True)
     landed = result.landed
     con.executemany(
         f"INSERT INTO audit.dq_results ({', '.join(COLUMNS)}) VALUES ({placeholders})",
@@ -150,8 +154,13 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str, result: SuiteResult, rec
              o.expectation_type, None if o.observed_value is None else str(o.observed_value),
              sample_json(o.sample), o.error, result.table_version, result.suite_version,
              result.validated_in if result.carried_over else None, recorded_at, o.data_docs or result.data_docs,
-             covered, None if landed is None else json.dumps(landed.files, sort_keys=True, ensure_ascii=False),
+             None if landed is None else json.dumps(landed.files, sort_keys=True, ensure_ascii=False),
              landed.previous_run if landed and o.check in landed.combined else None]
             for o in result.outcomes
         ],
     )
+    if result.covered_files and not result.carried_over:
+        con.execute("DELETE FROM audit.dq_covered_files WHERE run_id = ? AND suite = ?", [run_id, result.suite])
+        hashes = sorted(result.covered_files)
+        con.execute("INSERT INTO audit.dq_covered_files SELECT ?, ?, unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[])",
+                    [run_id, result.suite, hashes, [result.covered_files[h] for h in hashes]])
