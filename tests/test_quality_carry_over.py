@@ -54,9 +54,9 @@ def validated(monkeypatch) -> list[str]:
     seen: list[str] = []
     real = runner.validate
 
-    def counting(settings, suites, run_name):
-        seen.extend(suite.name for suite, _ in suites)
-        return real(settings, suites, run_name)
+    def counting(settings, targets, run_name):
+        seen.extend(target.suite.name for target in targets)
+        return real(settings, targets, run_name)
 
     monkeypatch.setattr(runner, "validate", counting)
     return seen
@@ -146,6 +146,10 @@ def test_unchanged_data_is_carried_over_and_changed_data_validated(settings, val
     assert checks["capacity_not_negative"].metadata["table_version"].value == "v2"
     assert sql(settings, "SELECT count(*), bool_and(carried_over_from_run IS NULL), any_value(table_version) "
                          "FROM audit.dq_results WHERE run_id = ?", [third]) == [(3, True, "v2")]
+    # a mart is validated whole, whatever changed: it records no landed files (those are the raw tables')
+    assert sql(settings, "SELECT count(*) FROM audit.dq_results WHERE landed_files IS NOT NULL "
+                         "OR combined_with_run IS NOT NULL") == [(0,)]
+    assert sql(settings, "SELECT count(*) FROM audit.dq_covered_files") == [(0,)]
 
 
 def test_a_table_without_a_version_is_validated_every_run(settings, validated):
