@@ -113,10 +113,12 @@ def night_work(log: Path, wh: Path) -> dict:
     run_results.json), GX suites validated."""
     text = log.read_text(encoding="utf-8", errors="replace")
     dbt = re.search(r"dbt: (\d+) node\(s\) to build, (\d+) unchanged", text)
-    suites = re.findall(r"GX ((?:raw|marts)\.\w+): \d+ passed, \d+ failed; (carried over)?", text)
+    suites = re.findall(r"GX ((?:raw|marts)\.\w+): \d+ passed, \d+ failed; (carried over|validated the [\d,]+ rows)?",
+                        text)
     out = {"dbt_built": int(dbt.group(1)) if dbt else None, "dbt_carried": int(dbt.group(2)) if dbt else None,
-           "gx_validated": sorted(s for s, carried in suites if not carried),
-           "gx_carried": sum(1 for _, carried in suites if carried)}
+           "gx_validated": sorted(s + (f" (only the {how.split()[2]} rows of newly landed files)" if how else "")
+                                  for s, how in suites if how != "carried over"),
+           "gx_carried": sum(1 for _, how in suites if how == "carried over")}
     failed = re.search(r"^\s*failed step (.*)$", text, re.M)
     if failed:  # the failing step, and the first error dbt or DuckDB printed
         out["failed"] = failed.group(1).strip()[:300]
