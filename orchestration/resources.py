@@ -7,19 +7,29 @@ there. The build database is reached through orchestration/warehouse.py.
 
 from __future__ import annotations
 
+from functools import cached_property
+from importlib.metadata import version as package_version
+
 from dagster_dbt import DbtCliResource
+from packaging.version import Version
 
 from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
 
 
 class ModuDbtCliResource(DbtCliResource):
-    """The dbt CLI without dagster-dbt's in-process dbt adapter.
+    """The dbt CLI without the two things dagster-dbt does in the step's own process before
+    each invocation, each over a second a night:
 
-    Before each invocation dagster-dbt loads dbt's profile and project into the step's
-    own process (over a second a night) for an adapter that only its metadata helpers
-    use; modu reads row counts and schemas itself once dbt has let go of the database
-    (transform/dbt_run.py table_metadata), so the adapter is never made.
+    - it runs `dbt --version` to learn the executable's version: modu runs the dbt of its
+      own environment (settings.DBT_EXECUTABLE), whose version is the installed dbt-core's;
+    - it loads dbt's profile and project for an adapter that only its metadata helpers use:
+      modu reads row counts and schemas itself once dbt has let go of the database
+      (transform/dbt_run.py table_metadata), so the adapter is never made.
     """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(package_version("dbt-core"))
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - the hook dagster-dbt calls
         return None

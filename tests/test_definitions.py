@@ -121,3 +121,20 @@ def test_every_raw_source_has_its_blocking_reject_share_check():
         key = AssetCheckKey(AssetKey(["raw", source]), "rejected_share_per_file")
         assert key in nightly
         assert graph.get_check_spec(key).blocking
+
+
+def test_the_dbt_resource_knows_its_executables_version_without_running_it(tmp_path):
+    """ModuDbtCliResource takes dbt's version from the installed dbt-core instead of running
+    `dbt --version` every night: that is only right while the executable runs in this environment.
+    (`dbt --version` itself would also ask PyPI for the latest release.)"""
+    import subprocess
+    from pathlib import Path
+
+    from orchestration.resources import ModuDbtCliResource, resources
+
+    dbt = resources(Settings(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "wh"))["dbt"]
+    assert isinstance(dbt, ModuDbtCliResource)
+    interpreter = Path(dbt.dbt_executable).read_text(encoding="utf-8").splitlines()[0].removeprefix("#!")
+    installed = subprocess.run([interpreter, "-c", "import importlib.metadata as m; print(m.version('dbt-core'))"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    assert str(dbt._cli_version) == installed
