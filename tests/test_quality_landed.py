@@ -215,6 +215,8 @@ def test_only_checks_that_add_up_across_files_are_combined():
 
     not_combined = [
         query("SELECT uscc FROM {batch} GROUP BY uscc HAVING count(*) > 1"),
+        query("SELECT _file_hash, uscc FROM {batch} GROUP BY _file_hash, uscc HAVING count(*) > 1 LIMIT 5"),
+        query("SELECT _file_hash FROM {batch} WHERE uscc IN (SELECT uscc FROM {batch}) GROUP BY _file_hash HAVING count(*) > 1"),
         query("SELECT * FROM {batch} WHERE uscc IN (SELECT uscc FROM raw.enterprises WHERE deregistered_on IS NULL)"),
         query("SELECT * FROM {batch} a JOIN {batch} b ON a.uscc = b.uscc AND a._line <> b._line"),
         query("SELECT count(*) FROM {batch} WHERE registered_capital < 0"),
@@ -232,6 +234,9 @@ def test_only_checks_that_add_up_across_files_are_combined():
     assert [landed.scope(e, SUITE.name) for e in not_combined] == [None] * len(not_combined)
     assert landed.scope(query("SELECT * FROM {batch} WHERE region_code NOT IN (SELECT region_code FROM "
                               "marts.dim_region)"), SUITE.name) == "rows"
+    # Groups keyed by their file never span two files: per file, as lineage uniqueness is.
+    assert landed.scope(query("SELECT _file, uscc, count(*) AS n FROM {batch} WHERE uscc IS NOT NULL "
+                              "GROUP BY _file_hash, _file, uscc HAVING count(*) > 1"), SUITE.name) == "rows"
 
 
 def _previous(**changes) -> SuiteResult:

@@ -22,7 +22,10 @@ and on nothing that could have changed since: not-null, between and in-set on a 
 uniqueness when its columns include `_file_hash` (rows of two files never collide); and an
 unexpected-rows query of the form `SELECT <*|columns> FROM {batch} [WHERE ...]` that names
 `{batch}` once, never names its own table, and has no grouping, window, DISTINCT, LIMIT,
-set operation, join, sampling or random function anywhere (a subquery on a seed,
+set operation, join, sampling or random function anywhere, or of the form `SELECT ...
+FROM {batch} [WHERE ...] GROUP BY <keys> HAVING ...` whose keys include `_file_hash` (a
+group never spans two files: the raw suites' lineage uniqueness) and that has none of the
+rest (a subquery on a seed,
 `@regions@`, or on another table whose version is an input, is fine). A `mostly`, a
 suite parameter or any other expectation type makes the whole suite validate whole, as do
 a first validation, changed rules or seeds, a previous result with an error or without
@@ -49,9 +52,15 @@ ROW_BY_ROW_TYPES = ("expect_column_values_to_not_be_null", "expect_column_values
 WHOLE_TABLE_TYPES = ("expect_table_row_count_to_be_between",)
 ROWS_QUERY = re.compile(r"\s*SELECT\s+(?:\*|\w+(?:\s*,\s*\w+)*)\s+FROM\s+\{batch\}(?:\s+WHERE\s.*)?;?\s*",
                         re.IGNORECASE | re.DOTALL)
-NOT_ROW_BY_ROW = re.compile(
-    r"\b(?:GROUP\s+BY|HAVING|OVER|WINDOW|QUALIFY|DISTINCT|LIMIT|OFFSET|UNION|INTERSECT|EXCEPT|JOIN|"
-    r"SAMPLE|TABLESAMPLE|random|setseed|uuid|gen_random_uuid|nextval)\b", re.IGNORECASE)
+_ACROSS_ROWS = (r"OVER|WINDOW|QUALIFY|DISTINCT|LIMIT|OFFSET|UNION|INTERSECT|EXCEPT|JOIN|"
+                r"SAMPLE|TABLESAMPLE|random|setseed|uuid|gen_random_uuid|nextval")
+NOT_ROW_BY_ROW = re.compile(rf"\b(?:GROUP\s+BY|HAVING|{_ACROSS_ROWS})\b", re.IGNORECASE)
+# A query grouping by keys that include _file_hash: a group never spans two landed files,
+# so its count adds up across files like a row's (lineage uniqueness: GROUP BY _file_hash, _line).
+PER_FILE_QUERY = re.compile(
+    r"\s*SELECT\s+[\w\s,()*]+?\s+FROM\s+\{batch\}(?:\s+WHERE\s.*?)?\s+GROUP\s+BY\s+(?P<keys>\w+(?:\s*,\s*\w+)*)"
+    r"\s+HAVING\s.*", re.IGNORECASE | re.DOTALL)
+NOT_PER_FILE = re.compile(rf"\b(?:{_ACROSS_ROWS})\b", re.IGNORECASE)
 CLOCK = re.compile(r"\b(?:current_date|current_time|current_timestamp|localtime|localtimestamp|now|today|"
                    r"get_current_time|get_current_timestamp|transaction_timestamp)\b", re.IGNORECASE)
 
@@ -71,7 +80,12 @@ def scope(expectation: dict, table: str) -> str | None:
         query = kwargs["unexpected_rows_query"]
         batches = sum(name == "batch" for _, name, _, _ in string.Formatter().parse(query) if name is not None)
         reads_itself = table in {".".join(m) for m in TABLE_REFERENCE.findall(query)}  # other rows, by name
-        if batches != 1 or not ROWS_QUERY.fullmatch(query) or NOT_ROW_BY_ROW.search(query) or reads_itself:
+        if batches != 1 or reads_itself:
+            return None
+        grouped = PER_FILE_QUERY.fullmatch(query)
+        per_file = (grouped is not None and not NOT_PER_FILE.search(query)
+                    and "_file_hash" in {key.strip().lower() for key in grouped["keys"].split(",")})
+        if not per_file and (not ROWS_QUERY.fullmatch(query) or NOT_ROW_BY_ROW.search(query)):
             return None
         return WHOLE if CLOCK.search(query) else ROWS
     return None
