@@ -49,14 +49,16 @@ def _build_ingest_asset(source: Source) -> AssetsDefinition:
     def ingest(context: AssetExecutionContext, settings: ResourceParam[Settings]) -> MaterializeResult:
         # Imported when a night runs, not when the definitions load (numpy, pyarrow).
         from orchestration.ingest.loader import ingest_source
+        from orchestration.quality.gx_duckdb import import_in_background
 
         s = settings
         # A held DuckDB lock or an interrupted read is tried again; anything else fails at once.
         with retry_transient(context), warehouse.write_lock(s, context.log.info), \
                 warehouse.connect(s, keep_order=True) as con:
             try:
+                # New files mean GX validates tonight: its import then overlaps the parse.
                 report = ingest_source(con, source, s.raw_dir, s.scratch_dir, s.raw_parquet_dir, context.log.info,
-                                       run_id=context.run.run_id)
+                                       run_id=context.run.run_id, on_new_files=import_in_background)
             except UnreadableFile as exc:
                 raise Failure(
                     description=f"{source.name} ingest stopped, nothing of it changed: {exc}",

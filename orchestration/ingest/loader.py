@@ -270,12 +270,13 @@ def ingest_source(
     parquet_dir: Path,
     log: Callable[[str], None] = lambda _msg: None,
     run_id: str | None = None,
+    on_new_files: Callable[[], None] = lambda: None,
 ) -> SourceReport:
     """Bring the source's raw layer in line with the landing folder; see the module docstring.
 
     The parsing macros and lookups (lookups.create_lookups) are made on the connection only
     when a file may be parsed (its stat is new; they are built while it is fingerprinted):
-    a night that lands nothing does not build them.
+    a night that lands nothing does not build them. `on_new_files` is called then too.
     """
     _ensure_tables(con)
     _migrate(con, parquet_dir, list(SOURCES.values()), log)
@@ -295,6 +296,7 @@ def ingest_source(
     try:
         with _planned(con, source, raw_dir) as (planned, unseen):
             if unseen:  # most likely a new file to parse: build the lookups while it is fingerprinted
+                on_new_files()
                 create_lookups(con)
                 parsing_ready = True
             for plan in planned:

@@ -26,14 +26,32 @@ must load fast.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
 
+_IMPORT_LOCK = threading.Lock()  # one import at a time: a second caller waits for the whole module
+
+
+def import_in_background() -> None:
+    """Start importing GX in a daemon thread, so that a night's first check step finds it loaded.
+
+    The ingest calls it when files land (GX will then validate): the import's seconds of
+    Python pass while DuckDB parses, and a night that lands nothing never imports GX."""
+    if "great_expectations" not in sys.modules:
+        threading.Thread(target=import_great_expectations, name="modu-import-gx", daemon=True).start()
+
+
 def import_great_expectations() -> ModuleType:
     """`import great_expectations`, with pyspark hidden from it (see the module docstring, 3)."""
+    with _IMPORT_LOCK:
+        return _import_great_expectations()
+
+
+def _import_great_expectations() -> ModuleType:
     if "great_expectations" in sys.modules:
         return sys.modules["great_expectations"]
     # A None entry makes `import pyspark...` raise ImportError, which GX's compatibility
