@@ -74,7 +74,7 @@ WITH parsed AS (
     LEFT JOIN topics_seen AS tp ON tp.t IS NOT DISTINCT FROM fields.topics
 )
 SELECT _line, _extra,
-    coalesce(id_text, 'p_' || left(md5(trim(issuer) || '|' || trim(title) || '|' || CAST(pub.value AS VARCHAR)), 16))
+    coalesce(id_text, 'p_' || left(md5(modu_trim(issuer) || '|' || modu_trim(title) || '|' || CAST(pub.value AS VARCHAR)), 16))
         AS policy_id,
     title_text AS title,
     issuer_text AS issuer,
