@@ -25,8 +25,10 @@ def read_jsonl_file(con: duckdb.DuckDBPyConnection, source: Source, landed: Land
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE modu_lines AS
         SELECT _line, text,
-            -- CASE, not AND: DuckDB may evaluate json_type on a line json_valid rejected.
-            CASE WHEN json_valid(text) THEN json_type(text) = 'OBJECT' ELSE false END AS is_object
+            -- CASE, not AND: DuckDB may evaluate json_type on a line json_valid rejected. Valid
+            -- JSON that begins with '{{' is an object: json_type parses only the other lines again.
+            CASE WHEN NOT json_valid(text) THEN false WHEN starts_with(text, '{{') THEN true
+                 ELSE json_type(text) = 'OBJECT' END AS is_object
         FROM (SELECT row_number() OVER () AS _line, column0 AS text
               FROM read_csv({literal(readable)}, header = false, columns = {{'column0': 'VARCHAR'}},
                             delim = chr(30), quote = '', escape = '', auto_detect = false, strict_mode = false,
