@@ -56,6 +56,8 @@ def read_jsonl_file(con: duckdb.DuckDBPyConnection, source: Source, landed: Land
     con.execute("CREATE OR REPLACE TEMP VIEW landed AS SELECT * FROM modu_json_fields")
 
     def raw_of(starts: list[int]) -> dict[int, str]:
-        return dict(con.execute("SELECT _line, text FROM modu_lines WHERE list_contains(?, _line)", [starts]).fetchall())
+        # A semi join: list_contains looked through the whole list for every line (12x slower).
+        return dict(con.execute("SELECT _line, text FROM modu_lines WHERE _line IN (SELECT unnest(?::BIGINT[]))",
+                                [starts]).fetchall())
 
     return FileRead("json_lines", objects, structural, raw_of)
