@@ -48,7 +48,7 @@ class Source:
     def fields_view_sql(self) -> str:
         """`fields`: one row per data row, each field as landed plus `<field>_text` (trimmed,
         '' as null) and `_empty`, the reason of the first required field left empty."""
-        texts = ",\n    ".join(f"nullif(trim({f.name}), '') AS {f.name}_text" for f in self.fields)
+        texts = ",\n    ".join(f"modu_trimmed({f.name}) AS {f.name}_text" for f in self.fields)
         empties = "\n        ".join(
             f"WHEN modu_blank({f.name}) THEN '{f.name} is empty'" for f in self.fields if f.required
         )

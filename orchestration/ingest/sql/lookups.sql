@@ -10,16 +10,20 @@
 -- Shenzhen Nanshan, 广东省深圳市南山区). Several regions sharing a key's best kind leave
 -- the key ambiguous; regions.sql resolves it from the row's context or rejects it.
 CREATE OR REPLACE TEMP TABLE region_forms AS
+-- Each name's key is made once here: the qualified forms below join names by the hundred
+-- thousand, and keying each name again in every pair took most of a second.
 WITH zh AS (
-    SELECT region_code, unnest([name_zh, short_name_zh]) AS name FROM seed_regions
+    SELECT DISTINCT region_code, modu_region_key(name) AS key
+    FROM (SELECT region_code, unnest([name_zh, short_name_zh]) AS name FROM seed_regions)
 ),
 latin AS (
     -- English with its suffix word and without it (Nanshan District, Nanshan; Menglian
     -- Autonomous County, Menglian Autonomous; Pudong New Area, Pudong), and the pinyin of the
     -- Chinese name with its suffix (Pudongxinqu).
-    SELECT region_code, unnest([name_en, regexp_replace(name_en, ' [A-Za-z]+$', ''),
-                                regexp_replace(name_en, ' New Area$', ''), name_pinyin]) AS name
-    FROM seed_regions
+    SELECT DISTINCT region_code, modu_region_key(name) AS key FROM (
+        SELECT region_code, unnest([name_en, regexp_replace(name_en, ' [A-Za-z]+$', ''),
+                                    regexp_replace(name_en, ' New Area$', ''), name_pinyin]) AS name
+        FROM seed_regions)
 ),
 -- A region with the regions above it that a source may write before it: its city and its
 -- province (a municipality is its own city and province, so it has none).
@@ -40,19 +44,19 @@ named AS (
     UNION ALL SELECT modu_region_key(alias), region_code, 1 FROM seed_region_aliases
     UNION ALL SELECT modu_region_key(name_zh), region_code, 2 FROM seed_regions
     UNION ALL SELECT modu_region_key(short_name_zh), region_code, 3 FROM seed_regions
-    UNION ALL SELECT modu_region_key(name), region_code, 4 FROM latin
+    UNION ALL SELECT key, region_code, 4 FROM latin
     UNION ALL
-    SELECT modu_region_key(p.name) || modu_region_key(c.name), parents.region_code, 5
+    SELECT p.key || c.key, parents.region_code, 5
     FROM parents JOIN zh AS c ON c.region_code = parents.region_code JOIN zh AS p ON p.region_code = parents.parent_code
     UNION ALL
-    SELECT modu_region_key(p.name) || modu_region_key(c.name), parents.region_code, 5
+    SELECT p.key || c.key, parents.region_code, 5
     FROM parents JOIN latin AS c ON c.region_code = parents.region_code JOIN latin AS p ON p.region_code = parents.parent_code
     UNION ALL
-    SELECT modu_region_key(p.name) || modu_region_key(m.name) || modu_region_key(c.name), g.region_code, 5
+    SELECT p.key || m.key || c.key, g.region_code, 5
     FROM grandparents AS g JOIN zh AS c ON c.region_code = g.region_code
     JOIN zh AS m ON m.region_code = g.city_code JOIN zh AS p ON p.region_code = g.province_code
     UNION ALL
-    SELECT modu_region_key(p.name) || modu_region_key(m.name) || modu_region_key(c.name), g.region_code, 5
+    SELECT p.key || m.key || c.key, g.region_code, 5
     FROM grandparents AS g JOIN latin AS c ON c.region_code = g.region_code
     JOIN latin AS m ON m.region_code = g.city_code JOIN latin AS p ON p.region_code = g.province_code
 )
@@ -73,8 +77,9 @@ SELECT DISTINCT region_code, key FROM (
     SELECT region_code, key FROM region_forms WHERE kind > 0
     UNION ALL
     SELECT r.region_code, modu_region_key(unnest([a.name_zh, a.short_name_zh, a.name_en]))
-    FROM seed_regions AS r
-    JOIN seed_regions AS a ON a.region_code IN (r.city_code, r.province_code) AND a.region_code <> r.region_code
+    -- An equi-join on each parent code (an IN join compared every pair of regions).
+    FROM (SELECT DISTINCT region_code, unnest([city_code, province_code]) AS parent_code FROM seed_regions) AS r
+    JOIN seed_regions AS a ON a.region_code = r.parent_code AND a.region_code <> r.region_code
 ) WHERE length(key) >= 2;
 
 -- How a region is named in a reason a person reads: with its parent (深圳市南山区).

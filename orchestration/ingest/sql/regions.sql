@@ -19,22 +19,29 @@
 CREATE OR REPLACE TEMP TABLE region_resolved AS
 WITH mentions AS (
     -- '' for an absent context, so that mentions join on it (NULL equals nothing).
-    SELECT DISTINCT t, coalesce(ctx_code, '') AS ctx_code, coalesce(ctx_text, '') AS ctx_text,
-        modu_region_key(t) AS key
+    SELECT DISTINCT t, coalesce(ctx_code, '') AS ctx_code, coalesce(ctx_text, '') AS ctx_text
     FROM region_mentions WHERE t IS NOT NULL
 ),
+-- A text comes with each of its contexts; its key is made once.
+texts AS (
+    SELECT t, modu_region_key(t) AS key FROM (SELECT DISTINCT t FROM mentions)
+),
 known AS (
-    SELECT m.*, k.codes FROM mentions AS m LEFT JOIN region_keys AS k USING (key)
+    SELECT m.*, k.codes FROM mentions AS m JOIN texts USING (t) LEFT JOIN region_keys AS k USING (key)
 ),
 candidates AS (
     SELECT t, ctx_code, ctx_text, unnest(codes) AS region_code FROM known WHERE len(codes) > 1
 ),
+-- A context text's key, made once per text rather than once per (candidate, name) pair.
+context_keys AS (
+    SELECT ctx_text, modu_region_key(ctx_text) AS ctx_key
+    FROM (SELECT DISTINCT ctx_text FROM candidates WHERE ctx_text <> '')
+),
 named_in_text AS (
     SELECT c.t, c.ctx_code, c.ctx_text, c.region_code, max(length(n.key)) AS weight
     FROM candidates AS c
-    JOIN region_context_names AS n
-        ON n.region_code = c.region_code AND contains(modu_region_key(c.ctx_text), n.key)
-    WHERE c.ctx_text <> ''
+    JOIN context_keys AS x USING (ctx_text)
+    JOIN region_context_names AS n ON n.region_code = c.region_code AND contains(x.ctx_key, n.key)
     GROUP BY ALL
 ),
 scored AS (
@@ -54,12 +61,18 @@ decided AS (
              THEN any_value(region_code) FILTER (WHERE best) END AS region_code
     FROM (SELECT *, score = max(score) OVER (PARTITION BY t, ctx_code, ctx_text) AS best FROM scored)
     GROUP BY ALL
+),
+-- The candidates of a text, as its reason names them, once per text: a correlated
+-- subquery per mention (list_contains over every region) took 0.3 s a policies file.
+candidate_names AS (
+    SELECT c.t, string_agg(rd.region_code || ' ' || rd.display, ', ' ORDER BY rd.region_code) AS names
+    FROM (SELECT DISTINCT t, region_code FROM candidates) AS c
+    JOIN region_display AS rd USING (region_code)
+    GROUP BY c.t
 )
 SELECT k.t, nullif(k.ctx_code, '') AS ctx_code, nullif(k.ctx_text, '') AS ctx_text,
     CASE WHEN len(k.codes) = 1 THEN k.codes[1] ELSE d.region_code END AS region_code,
-    CASE WHEN len(k.codes) > 1 AND d.region_code IS NULL THEN (
-        SELECT string_agg(rd.region_code || ' ' || rd.display, ', ' ORDER BY rd.region_code)
-        FROM region_display AS rd WHERE list_contains(k.codes, rd.region_code)
-    ) END AS candidates
+    CASE WHEN len(k.codes) > 1 AND d.region_code IS NULL THEN cn.names END AS candidates
 FROM known AS k
-LEFT JOIN decided AS d USING (t, ctx_code, ctx_text);
+LEFT JOIN decided AS d USING (t, ctx_code, ctx_text)
+LEFT JOIN candidate_names AS cn USING (t);
