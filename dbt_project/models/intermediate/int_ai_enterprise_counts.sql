@@ -3,22 +3,29 @@
 -- deregistered on or before that day, and the change over the previous year's count.
 -- Regions with registry rows but no AI-related enterprise get 0; regions without
 -- registry rows get no row (null downstream).
-with enterprises as (
-    select * from {{ ref('int_enterprises__latest_record') }}
+-- The registry is read twice, each time reduced before the region roll-up: its distinct
+-- regions (to know which regions have registry rows) and its AI-related enterprises (a few
+-- percent of it). Rolling every enterprise up to its ancestors first would multiply the
+-- whole registry by its depth.
+with ai_enterprises as (
+    select region_code, registered_on, deregistered_on
+    from {{ ref('int_enterprises__latest_record') }}
+    where is_ai_related
 ),
 
 located as (
     select
         ancestors.ancestor_code as region_code,
-        enterprises.registered_on,
-        enterprises.deregistered_on,
-        enterprises.is_ai_related
-    from enterprises
+        ai_enterprises.registered_on,
+        ai_enterprises.deregistered_on
+    from ai_enterprises
     join {{ ref('int_region_ancestors') }} as ancestors using (region_code)
 ),
 
 covered_regions as (
-    select distinct region_code from located
+    select distinct ancestors.ancestor_code as region_code
+    from (select distinct region_code from {{ ref('int_enterprises__latest_record') }}) as registry_regions
+    join {{ ref('int_region_ancestors') }} as ancestors using (region_code)
 ),
 
 panel as (
@@ -31,11 +38,11 @@ panel as (
 -- year it is deregistered, so a year's count is a running sum of these changes.
 changes as (
     select region_code, year(registered_on) as year, count(*) as delta
-    from located where is_ai_related
+    from located
     group by all
     union all
     select region_code, year(deregistered_on), -count(*)
-    from located where is_ai_related and deregistered_on is not null
+    from located where deregistered_on is not null
     group by all
 ),
 

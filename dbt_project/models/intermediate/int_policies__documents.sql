@@ -1,18 +1,15 @@
 -- One row per policy document: the same policy_id landed twice (in two files, or twice
 -- in one) is one document; the first landed copy is kept.
--- Incremental like int_enterprises__latest_record: only policy_ids of newly landed rows
--- are recomputed, from all their copies.
+-- Incremental: only policy_ids of newly landed rows are recomputed, from all their copies.
+-- The staged rows are read by name each time, not through one CTE: a CTE read twice is
+-- materialized whole.
 {{ config(**modu_upsert_config(unique_key='policy_id')) }}
 
-with staged as (
-    select * from {{ ref('stg_policies__documents') }}
-)
-
-select *, (select max(ingested_at) from staged) as built_through_ingested_at
-from staged
+select *, (select max(ingested_at) from {{ ref('stg_policies__documents') }}) as built_through_ingested_at
+from {{ ref('stg_policies__documents') }}
 {% if is_incremental() %}
 where policy_id in (
-    select policy_id from staged
+    select policy_id from {{ ref('stg_policies__documents') }}
     where ingested_at > (select max(built_through_ingested_at) from {{ this }})
 )
 {% endif %}
