@@ -248,6 +248,27 @@ def test_a_release_with_few_marts_draws_what_it_has(tmp_path):
     assert "No compute-centre events in this release." in page
 
 
+def test_the_policy_lanes_are_the_regions_with_the_most_documents_and_the_note_counts_every_document(tmp_path):
+    """Only the lanes' documents are read from the release; the note still counts all of them."""
+    from orchestration.publish.report.data import POLICY_LANES
+
+    regions = POLICY_LANES + 3  # region k (1-based) issues k documents, one a month from 2020
+    rows = " UNION ALL ".join(
+        f"SELECT 'p{k}_{n}' AS policy_id, '{110100 + k}' AS region_code, 'city' AS level, "
+        f"CAST(DATE '2020-01-01' + INTERVAL {n} MONTH AS DATE) AS published_on, 'day' AS published_on_precision, "
+        f"'plan' AS doc_type, '规划{k}-{n}' AS title, '政府{k}' AS issuer"
+        for k in range(1, regions + 1) for n in range(k))
+    folder = write_release(tmp_path / "release", {"marts.policy_timeline": f"SELECT * FROM ({rows})"},
+                           release_id="20240303T000000000000Z-lanes")
+    page, marks = _render(folder, tmp_path / "report.html")
+    drawn_regions = {g["data-region"] for g in parse(page).found["g.policy"]}
+    lanes = {str(110100 + k) for k in range(regions - POLICY_LANES + 1, regions + 1)}  # the most documents
+    assert drawn_regions <= lanes and len(drawn_regions) > 1
+    total = regions * (regions + 1) // 2
+    assert marks["policies"] == 60
+    assert f"{total - 60} earlier documents or documents of regions with fewer documents are not drawn" in page
+
+
 def test_a_font_cut_for_the_same_characters_is_reused_from_the_cache(tmp_path, monkeypatch):
     from orchestration.publish.report import fonts
 

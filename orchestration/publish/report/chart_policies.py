@@ -12,10 +12,9 @@ from __future__ import annotations
 from datetime import date
 
 from orchestration.publish.report import svg, vocab
-from orchestration.publish.report.data import Policy, ReleaseData
+from orchestration.publish.report.data import POLICY_LANES, Policy, ReleaseData
 from orchestration.publish.report.svg import e
 
-MAX_LANES = 12  # regions drawn at most (those with the most documents)
 MAX_POLICIES = 60  # the most recent documents drawn and listed
 LEFT, RIGHT, TOP, AXIS, R, ROW = 190, 20, 8, 30, 8, 19
 
@@ -64,7 +63,7 @@ def draw(data: ReleaseData) -> tuple[str, dict[str, int]]:
         region = data.region(code)
         return level_rank.get(region.level, len(level_rank)), -per_region[code], code
 
-    lanes = sorted(sorted(per_region, key=lambda c: (-per_region[c], c))[:MAX_LANES], key=lane_key)
+    lanes = sorted(sorted(per_region, key=lambda c: (-per_region[c], c))[:POLICY_LANES], key=lane_key)
     drawn = [p for p in data.policies if p.region_code in lanes][-MAX_POLICIES:]
     first = date(min(p.published_on for p in drawn).year, 1, 1)
     last = date(max(p.published_on for p in drawn).year + 1, 1, 1)
@@ -120,7 +119,7 @@ def draw(data: ReleaseData) -> tuple[str, dict[str, int]]:
                      f'<span class="when">{e(shown_date(p))}</span> {e(p.title)} '
                      f'<span class="muted">· {e(term.label if term else p.doc_type)} · {e(data.region(p.region_code).label)}'
                      f'{" · " + e(p.issuer) if p.issuer else ""}</span></li>')
-    hidden = len(data.policies) - len(drawn)
+    hidden = (len(data.policies) if data.policy_total is None else data.policy_total) - len(drawn)
     note = (f'<p class="note">{hidden} earlier documents or documents of regions with fewer documents are not drawn; '
             f'every document is in marts.policy_timeline.</p>') if hidden else ""
     return "".join(parts) + svg.legend("policies", entries) + f'<ol class="policies">{"".join(items)}</ol>' + note, marks

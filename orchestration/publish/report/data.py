@@ -135,6 +135,11 @@ class LandedFile:
         return is_synthetic_file(self.file)
 
 
+# The policy chart's lanes: the regions with the most documents (ties: the lower code). Only
+# their documents are read; a national release has hundreds of thousands.
+POLICY_LANES = 12
+
+
 @dataclass
 class ReleaseData:
     release: dict
@@ -143,7 +148,8 @@ class ReleaseData:
     figures: list[Figure] = field(default_factory=list)
     figures_from: str = "marts.published_figures"
     reconciliation: list[Reconciled] = field(default_factory=list)
-    policies: list[Policy] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)  # of the POLICY_LANES regions with the most documents
+    policy_total: int | None = None  # documents in the release; None: those in `policies`
     compute: list[ComputeRegion] = field(default_factory=list)
     index_rows: list[tuple] = field(default_factory=list)
     landed_files: list[LandedFile] | None = None  # None: the release does not record its files
@@ -170,10 +176,16 @@ def read(con: duckdb.DuckDBPyConnection, release: dict) -> ReleaseData:
     if has_table(con, "marts.policy_timeline"):
         precision = _column(con, "marts.policy_timeline", "published_on_precision")
         issuer = _column(con, "marts.policy_timeline", "issuer")
+        data.policy_total = con.execute(
+            "SELECT count(*) FROM marts.policy_timeline WHERE published_on IS NOT NULL").fetchone()[0]
         data.policies = [Policy(*r) for r in con.execute(f"""
+            WITH lanes AS (
+                SELECT region_code FROM marts.policy_timeline WHERE published_on IS NOT NULL
+                GROUP BY region_code ORDER BY count(*) DESC, region_code LIMIT {POLICY_LANES})
             SELECT policy_id, region_code, level, published_on, coalesce({precision}, 'day'),
                    coalesce(doc_type, 'other'), coalesce(title, ''), {issuer}
-            FROM marts.policy_timeline WHERE published_on IS NOT NULL ORDER BY published_on, policy_id""").fetchall()]
+            FROM marts.policy_timeline SEMI JOIN lanes USING (region_code)
+            WHERE published_on IS NOT NULL ORDER BY published_on, policy_id""").fetchall()]
     if has_table(con, "marts.compute_buildout"):
         data.compute = _compute(con)
     if has_table(con, "marts.modu_index"):
