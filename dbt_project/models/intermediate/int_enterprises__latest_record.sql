@@ -13,6 +13,9 @@
 {{ config(**modu_upsert_config(unique_key='uscc')) }}
 
 {%- set keywords = modu_column_values(ref('ai_keywords'), 'keyword') %}
+{#- The columns of a kept record, in the table's order. -#}
+{%- set kept = ['uscc', 'enterprise_name', 'region_code', 'registered_on', 'deregistered_on', 'registered_capital_cny',
+                'registered_capital_currency', 'is_ai_related', 'source_file', 'source_line'] %}
 {%- set watermark = none %}
 {%- if is_incremental() and execute %}
     {#- A constant in the SQL, not a subquery: the Parquet reader then skips every file
@@ -51,18 +54,7 @@ candidates as (
     union all
     -- The record each USCC seen again kept so far. It was ingested at or before the
     -- watermark, so on a tie of registered_on every new record beats it, as in a full build.
-    select
-        uscc,
-        enterprise_name,
-        region_code,
-        registered_on,
-        deregistered_on,
-        registered_capital_cny,
-        registered_capital_currency,
-        is_ai_related,
-        source_file,
-        source_line,
-        built_through_ingested_at as ingested_at
+    select {{ kept | join(', ') }}, built_through_ingested_at as ingested_at
     from {{ this }}
     where uscc in (select uscc from records)
     {% endif %}
@@ -78,15 +70,6 @@ latest as (
 )
 
 select
-    uscc,
-    enterprise_name,
-    region_code,
-    registered_on,
-    deregistered_on,
-    registered_capital_cny,
-    registered_capital_currency,
-    is_ai_related,
-    source_file,
-    source_line,
+    {{ kept | join(',\n    ') }},
     (select max(ingested_at) from {{ ref('stg_registry__enterprises') }}) as built_through_ingested_at
 from latest
