@@ -17,7 +17,7 @@ import pytest
 
 from orchestration.quality import data_docs
 from orchestration.quality.gx_duckdb import import_great_expectations
-from orchestration.quality.runner import validate
+from orchestration.quality.runner import Target, validate
 from orchestration.quality.suites import Suite, resolve
 from orchestration.settings import Settings
 from tests.test_report import chromium
@@ -49,7 +49,7 @@ def settings(tmp_path) -> Settings:
 
 
 def run(settings: Settings, name: str, suites=(SUITE, OTHER)):
-    return validate(settings, [(suite, resolve(suite, None)) for suite in suites], run_name=name)
+    return validate(settings, [Target(suite, resolve(suite, None)) for suite in suites], run_name=name)
 
 
 class Loads(HTMLParser):

@@ -13,7 +13,7 @@ import pytest
 
 from orchestration.publish.release import current_release
 from orchestration.quality.gx_duckdb import register_duckdb_as_persisted_connection_dialect
-from orchestration.quality.runner import validate
+from orchestration.quality.runner import Target, validate
 from orchestration.quality.suites import Suite, load_suites, resolve
 from orchestration.settings import REPO_ROOT, SEEDS_DIR, Settings
 from tests.conftest import copy_sample_warehouse, run_refresh
@@ -59,7 +59,7 @@ OTHER_SUITE = Suite("marts.other", [
 
 
 def test_gx_counts_unexpected_rows_on_duckdb(small_db, settings):
-    (validation,) = validate(settings, [(SAMPLE_SUITE, resolve(SAMPLE_SUITE, None))], run_name="run-1")
+    (validation,) = validate(settings, [Target(SAMPLE_SUITE, resolve(SAMPLE_SUITE, None))], run_name="run-1")
     got = {o.check: (o.success, o.unexpected_count) for o in validation.outcomes}
     assert got == {
         "region_not_null": (False, 2),
@@ -85,7 +85,8 @@ def test_one_gx_context_validates_every_suite_of_a_layer(small_db, settings, mon
     contexts = []
     real_get_context = gx.get_context
     monkeypatch.setattr(gx, "get_context", lambda *a, **k: contexts.append(k) or real_get_context(*a, **k))
-    validations = validate(settings, [(SAMPLE_SUITE, resolve(SAMPLE_SUITE, None)), (OTHER_SUITE, resolve(OTHER_SUITE, None))],
+    validations = validate(settings, [Target(SAMPLE_SUITE, resolve(SAMPLE_SUITE, None)),
+                                      Target(OTHER_SUITE, resolve(OTHER_SUITE, None))],
                            run_name="run-1")
     assert len(contexts) == 1
     assert [(v.suite.name, [(o.check, o.success, o.unexpected_count, o.sample) for o in v.outcomes])
@@ -106,7 +107,7 @@ def test_every_duckdb_connection_of_gx_has_modu_settings_and_is_read_only(small_
 
     event.listen(Pool, "connect", inspect)
     try:
-        validate(settings, [(SAMPLE_SUITE, resolve(SAMPLE_SUITE, None))], run_name="run-1")
+        validate(settings, [Target(SAMPLE_SUITE, resolve(SAMPLE_SUITE, None))], run_name="run-1")
     finally:
         event.remove(Pool, "connect", inspect)
     # what a connection opened with modu's settings reports, asked of DuckDB itself
@@ -117,13 +118,14 @@ def test_every_duckdb_connection_of_gx_has_modu_settings_and_is_read_only(small_
 
 
 def test_row_count_bound_comes_from_the_previous_run(small_db, settings):
-    (validation,) = validate(settings, [(SAMPLE_SUITE, resolve(SAMPLE_SUITE, 10))], run_name="run-1")
+    (validation,) = validate(settings, [Target(SAMPLE_SUITE, resolve(SAMPLE_SUITE, 10))], run_name="run-1")
     row_count = next(o for o in validation.outcomes if o.check == "row_count_within_previous_bounds")
     assert (row_count.success, row_count.observed_value) == (False, 4)  # 4 < 0.5 x 10
 
 
 def test_gx_leaves_the_database_file_free_for_the_next_writer(small_db, settings):
-    validate(settings, [(SAMPLE_SUITE, resolve(SAMPLE_SUITE, None)), (OTHER_SUITE, resolve(OTHER_SUITE, None))],
+    validate(settings, [Target(SAMPLE_SUITE, resolve(SAMPLE_SUITE, None)),
+                        Target(OTHER_SUITE, resolve(OTHER_SUITE, None))],
              run_name="run-1")
     writer = duckdb.connect(str(small_db))  # same process, read-write: fails if GX still holds it
     writer.execute("INSERT INTO marts.sample VALUES (9, '110000', 1.0, DATE '2020-01-01')")

@@ -111,9 +111,8 @@ def _quiet_gx() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 
-def validate(settings: Settings, targets: list[Target | tuple[Suite, list[dict]]], run_name: str) -> list[Validation]:
-    """Validate each target (or (suite, its resolved expectations) on its whole table); one GX context for all."""
-    targets = [t if isinstance(t, Target) else Target(*t) for t in targets]
+def validate(settings: Settings, targets: list[Target], run_name: str) -> list[Validation]:
+    """Validate each target; one GX context for all."""
     if not targets:
         return []
     _quiet_gx()
