@@ -132,6 +132,39 @@ def test_gx_leaves_the_database_file_free_for_the_next_writer(small_db, settings
     writer.close()
 
 
+def test_an_unexpected_rows_check_counts_from_its_rows_and_queries_the_count_only_past_them(settings):
+    """GX fetches at most MAX_RESULT_RECORDS rows of the query: fewer are the count itself
+    (one query, orchestration/quality/gx_unexpected_rows.py); a full fetch asks the count."""
+    from great_expectations.constants import MAX_RESULT_RECORDS
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    many = MAX_RESULT_RECORDS + 37
+    settings.build_db.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.sample AS SELECT range AS id, range % 10 AS digit FROM range(?)", [10 * many])
+    checks = {"none": "digit > 9", "three": "id IN (5, 17, 900)", "many": f"id < {many}"}
+    suite = Suite("marts.sample", [
+        {"type": "unexpected_rows_expectation",
+         "kwargs": {"unexpected_rows_query": f"SELECT id FROM {{batch}} WHERE {where}"}, "meta": {"check": name}}
+        for name, where in checks.items()])
+    counted = []
+
+    def remember(_conn, _cursor, statement, *_args) -> None:
+        if "unexpected_row_count" in statement:
+            counted.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", remember)
+    try:
+        (validation,) = validate(settings, [Target(suite, resolve(suite, None))], run_name="run-1")
+    finally:
+        event.remove(Engine, "before_cursor_execute", remember)
+    got = {o.check: (o.success, o.unexpected_count) for o in validation.outcomes}
+    assert got == {"none": (True, 0), "three": (False, 3), "many": (False, many)}
+    assert len(counted) == 1 and f"id < {many}" in counted[0]
+
+
 def test_persisted_connection_registration_is_idempotent():
     from great_expectations.execution_engine import sqlalchemy_execution_engine as engine_module
 

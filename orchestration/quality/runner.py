@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration import warehouse
-from orchestration.quality import data_docs
+from orchestration.quality import data_docs, gx_unexpected_rows
 from orchestration.sql import literal, qualified
 from orchestration.quality.gx_duckdb import (
     connection_string,
@@ -125,6 +125,7 @@ def validate(settings: Settings, targets: list[Target], run_name: str) -> list[V
     )
 
     register_duckdb_as_persisted_connection_dialect()
+    gx_unexpected_rows.register()
     settings.quality_dir.mkdir(parents=True, exist_ok=True)
     settings.duckdb_spill_dir.mkdir(parents=True, exist_ok=True)
     layer = "_".join(sorted({t.suite.schema for t in targets}))
