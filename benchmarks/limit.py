@@ -6,7 +6,7 @@ The yardstick modu is measured against: the same landed files, the same contract
 (shared/contract/raw-sources.md and marts.md), the same dbt seeds, and nothing else of
 modu's (no orchestration/ code, no parsing macros, no dbt, no Dagster, no checks, no
 release). It writes FOLDER/limit.duckdb with the marts (schema marts) and
-audit.rejected_rows, and FOLDER/raw/, FOLDER/stage/ as zstd Parquet.
+audit.rejected_rows, and FOLDER/raw/, FOLDER/stage/ as zstd Parquet (level 1, as the ingest writes it).
 
 What it does, in order:
 
@@ -210,7 +210,7 @@ class Limit:
         con.register("lim_lines", pa.table({"_line": lines}))
         con.execute(f"COPY (SELECT CAST({n} AS INTEGER) AS _file_id, l._line, {fields} "
                     f"FROM {reader}, ignore_errors = true) POSITIONAL JOIN lim_lines AS l) "
-                    f"TO {q(target)} (FORMAT parquet, COMPRESSION zstd)")
+                    f"TO {q(target)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)")
         con.unregister("lim_lines")
         self.phase(f"{name}: read_csv pass 2 into raw Parquet", t0)
         structural = [(int(line), text, self.structural_reason(text, kinds, width))
@@ -248,7 +248,7 @@ class Limit:
             flush()
         fields = self.select_fields(name, columns)
         con.execute(f"COPY (SELECT CAST({n} AS INTEGER) AS _file_id, _line, {fields} "
-                    f"FROM lim_exact ORDER BY _line) TO {q(target)} (FORMAT parquet, COMPRESSION zstd)")
+                    f"FROM lim_exact ORDER BY _line) TO {q(target)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)")
         con.execute("DROP TABLE lim_exact")
         self.record(name, landed, n, "line_exact", kept, structural)
 
@@ -304,7 +304,7 @@ class Limit:
         con.execute(f"""COPY (SELECT CAST({n} AS INTEGER) AS _file_id, row_number() OVER () AS _line, text
             FROM read_csv({q(landed.text)}, header = false, columns = {{'text': 'VARCHAR'}}, delim = chr(30),
                           quote = '', escape = '', auto_detect = false, strict_mode = false))
-            TO {q(target)} (FORMAT parquet, COMPRESSION zstd)""")
+            TO {q(target)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)""")
         rows = con.execute(f"SELECT count(*) FROM read_parquet({q(target)})").fetchone()[0]
         method = "json_lines"
         if rows != lines or self.force_line_exact:
@@ -313,7 +313,7 @@ class Limit:
             con.register("lim_batch", pa.table({"_line": pa.array(range(1, len(texts) + 1), pa.int64()),
                                                 "text": pa.array(texts, pa.string())}))
             con.execute(f"COPY (SELECT CAST({n} AS INTEGER) AS _file_id, _line, text "
-                        f"FROM lim_batch) TO {q(target)} (FORMAT parquet, COMPRESSION zstd)")
+                        f"FROM lim_batch) TO {q(target)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)")
             con.unregister("lim_batch")
             method, rows = "line_exact", len(texts)
         self.record("policies", landed, n, method, rows, [])

