@@ -318,30 +318,44 @@ def test_the_list_names_each_metric_with_its_grain(sample_refresh):
     assert "compute_projects_started  (Compute projects started; by region x month; regions add up)" in out
 
 
-def test_a_run_of_the_release_alone_publishes_its_metrics_too(sample_refresh, tmp_path):
-    """The UI may publish the marts again by selecting serving/release only: the release step
-    still writes every metric (a release never lacks the metrics of its marts)."""
-    from dagster import AssetCheckKey, DagsterInstance
+RELEASE = AssetKey(["serving", "release"])
+
+
+def _warehouse_copy(sample: Settings, base) -> Settings:
+    warehouse = base / "warehouse"
+    for folder in ("build", "raw", "serving"):
+        shutil.copytree(sample.warehouse_dir / folder, warehouse / folder, symlinks=True)
+    return Settings(raw_dir=sample.raw_dir, warehouse_dir=warehouse, keep_releases=3)
+
+
+def _publish_alone(settings: Settings):
+    """A run of serving/release alone, as the UI starts it: the marts published again."""
+    from dagster import DagsterInstance
 
     from orchestration.definitions import build_definitions
     from tests.conftest import QUIET
 
-    sample, _ = sample_refresh
-    warehouse = tmp_path / "warehouse"
-    for folder in ("build", "raw", "serving"):
-        shutil.copytree(sample.warehouse_dir / folder, warehouse / folder, symlinks=True)
-    settings = Settings(raw_dir=sample.raw_dir, warehouse_dir=warehouse, keep_releases=2)
-    before = json.loads((settings.serving_dir / "current" / "release.json").read_text(encoding="utf-8"))["release_id"]
     job = build_definitions(settings).resolve_job_def("nightly_refresh")
-    release = AssetKey(["serving", "release"])
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance, run_config=QUIET, raise_on_error=False,
-                                        asset_selection=[release])
+                                        asset_selection=[RELEASE])
     assert result.success
+    return result
+
+
+def test_a_run_of_the_release_alone_publishes_its_metrics_too(sample_refresh, tmp_path):
+    """The UI may publish the marts again by selecting serving/release only: the release step
+    still writes every metric (a release never lacks the metrics of its marts)."""
+    from dagster import AssetCheckKey
+
+    sample, _ = sample_refresh
+    settings = _warehouse_copy(sample, tmp_path)
+    before = json.loads((settings.serving_dir / "current" / "release.json").read_text(encoding="utf-8"))["release_id"]
+    result = _publish_alone(settings)
     checks = {e.asset_check_evaluation_data.asset_check_key: e.asset_check_evaluation_data.passed
               for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
-    assert checks[AssetCheckKey(release, "release_is_served_whole")] is True
-    assert {e.asset_key for e in result.get_asset_materialization_events()} == {release}
+    assert checks[AssetCheckKey(RELEASE, "release_is_served_whole")] is True
+    assert {e.asset_key for e in result.get_asset_materialization_events()} == {RELEASE}
     now = json.loads((settings.serving_dir / "current" / "release.json").read_text(encoding="utf-8"))
     assert now["release_id"] != before
     assert {t for t in now["tables"] if t.startswith("metrics.")} == {
@@ -349,6 +363,43 @@ def test_a_run_of_the_release_alone_publishes_its_metrics_too(sample_refresh, tm
     code, out, err = ask(settings, "--metrics", "ai_enterprises", "--group-by", "region", "--where",
                          f"{{{{ Entity('region') }}}} = '{BEIJING}'", "--csv")
     assert code == 0 and out.splitlines()[1] == f"{BEIJING},47800" and now["release_id"] in err
+
+
+def test_metrics_of_unchanged_marts_are_linked_and_a_rebuilt_mart_computes_them_again(sample_refresh, tmp_path):
+    """A release whose marts are the served release's links its metric files from it (nothing
+    computed, orchestration/semantic/publish.py); once a mart is rebuilt (a new version), every
+    metric is computed again from the new mart file. Beijing's 2023 count is 47,800 (the
+    article, raw/README.md); the rebuilt mart says 48,800, and so must the metric."""
+    sample, _ = sample_refresh
+    settings = _warehouse_copy(sample, tmp_path)
+    first = (settings.serving_dir / "current").resolve()
+    tables = [m.table for m in semantic_manifest.metrics(semantic_manifest.read())]
+
+    def beijing_2023(folder) -> int:
+        return duckdb.execute(
+            f"SELECT ai_enterprises FROM read_parquet('{folder / 'metrics.ai_enterprises.parquet'}') "
+            f"WHERE region = '{BEIJING}' AND year(metric_time__year) = 2023").fetchone()[0]
+
+    _publish_alone(settings)
+    linked = (settings.serving_dir / "current").resolve()
+    assert linked != first
+    assert all((linked / f"{t}.parquet").stat().st_ino == (first / f"{t}.parquet").stat().st_ino for t in tables)
+    assert (linked / "metrics.inputs").read_text() == (first / "metrics.inputs").read_text()
+    assert (linked / "metrics.json").read_text() == (first / "metrics.json").read_text()
+    assert beijing_2023(linked) == 47800
+
+    with duckdb.connect(str(settings.build_db)) as con:  # what a rebuild of the mart leaves behind
+        con.execute("UPDATE marts.city_indicators SET ai_enterprise_count = ai_enterprise_count + 1000 "
+                    "WHERE region_code = ? AND year = 2023", [BEIJING])
+        con.execute("UPDATE audit.table_versions SET version = version || '-rebuilt' "
+                    "WHERE table_name = 'marts.city_indicators'")
+    _publish_alone(settings)
+    computed = (settings.serving_dir / "current").resolve()
+    assert computed != linked
+    assert not any((computed / f"{t}.parquet").stat().st_ino == (linked / f"{t}.parquet").stat().st_ino
+                   for t in tables)
+    assert (computed / "metrics.inputs").read_text() != (linked / "metrics.inputs").read_text()
+    assert beijing_2023(computed) == 48800
 
 
 def test_a_release_from_before_the_semantic_layer_is_said_to_have_no_metrics(sample_refresh, tmp_path):

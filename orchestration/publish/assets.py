@@ -130,7 +130,7 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
         can_subset=True,
     )
     def release(context: AssetExecutionContext, settings: ResourceParam[Settings]):
-        from orchestration.semantic.publish import write_metrics  # metricflow: loaded when a night runs
+        from orchestration.semantic.publish import inputs_version, write_metrics
 
         s = settings
         release_id = new_release_id(context.run.run_id)
@@ -143,9 +143,13 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
                                     outcomes_of_run(context.instance, context.run.run_id))
                 record(con, summary)  # into audit.run_summaries, published with the release below
                 table_versions = versions.read_all(con)
+            # Metrics computed from the served release's very marts are linked from it, not computed.
+            inputs = inputs_version(semantic_manifest.SEMANTIC_MANIFEST,
+                                    {t: table_versions.get(t) for t in tables if t.startswith("marts.")})
+            previous = served.resolve() if served.is_symlink() else None
             new = write_release(s.build_db, s.serving_dir, release_id, tables, built_on=s.target,
                                 descriptions=about, duckdb_config=s.duckdb_config(), versions=table_versions,
-                                derive=lambda folder: write_metrics(folder, s))
+                                derive=lambda folder: write_metrics(folder, s, inputs=inputs, previous=previous))
         switch_current(s.serving_dir, new)
         write_catalog(s.serving_dir, new, s.catalog_db, s.duckdb_config())
         pruned = prune(s.serving_dir, s.keep_releases)

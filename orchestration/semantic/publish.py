@@ -9,21 +9,30 @@ views, the Postgres endpoint's tables and `make metrics` all hold the rows Metri
 gives on the same files: the same numbers everywhere, and a release (rolled back or not)
 always carries the metrics of its own marts. metrics.json keeps each query and its SQL;
 semantic_manifest.json the definitions (the metrics command reads them from the release).
+
+A night whose marts are the served release's (the same versions, orchestration/versions.py),
+under the same definitions and the same code, computes nothing: the metric files are
+hard-linked from the served release (release folders never change), as the marts are.
+metrics.inputs holds the version of what the metrics were computed from.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from importlib.metadata import version as package_version
 from pathlib import Path
 
-from orchestration import warehouse
+from orchestration import versions, warehouse
 from orchestration.semantic import manifest as semantic_manifest
 from orchestration.semantic.manifest import REGION, Metric
 from orchestration.settings import Settings
 from orchestration.sql import identifier, literal
 
 QUERIES = "metrics.json"
+INPUTS = "metrics.inputs"
+_CODE = (Path(__file__), Path(__file__).with_name("engine.py"))  # what turns definitions and marts into rows
 
 
 def standard_group_by(metric: Metric, manifest: dict) -> list[str]:
@@ -57,15 +66,49 @@ def _parquet_ready(con, sql: str) -> str:
     return f"SELECT * REPLACE ({casts}) FROM ({sql})"
 
 
-def write_metrics(folder: Path, settings: Settings, manifest_path: Path = semantic_manifest.SEMANTIC_MANIFEST
-                  ) -> tuple[dict[str, int], dict[str, dict]]:
-    """Write metrics.<name>.parquet for every metric into the release folder being written, with
-    the manifest and the queries beside them. Returns (rows per table, descriptions per table)."""
-    from orchestration.semantic.engine import Metrics, release_connection  # metricflow: only when a night publishes
+def inputs_version(manifest_path: Path, mart_versions: dict[str, str]) -> str | None:
+    """The version of what the metrics are computed from: MetricFlow, this code, the semantic
+    manifest and every published mart's version; None when a mart has no version."""
+    if not mart_versions or None in mart_versions.values():
+        return None
+    return versions.digest(package_version("metricflow"), *(p.read_text(encoding="utf-8") for p in _CODE),
+                           manifest_path.read_text(encoding="utf-8"), json.dumps(sorted(mart_versions.items())))
 
+
+def _carried(folder: Path, previous: Path | None, inputs: str | None, manifest: dict) -> dict[str, int] | None:
+    """Link the previous release's metric files into the folder when they were computed from the
+    same inputs; their rows per table, or None when they must be computed."""
+    if inputs is None or previous is None or not (previous / INPUTS).exists():
+        return None
+    if (previous / INPUTS).read_text(encoding="utf-8") != inputs:
+        return None
+    rows = json.loads((previous / "release.json").read_text(encoding="utf-8"))["tables"]
+    tables = [metric.table for metric in semantic_manifest.metrics(manifest)]
+    if not all(table in rows and (previous / f"{table}.parquet").exists() for table in tables):
+        return None
+    for table in tables:
+        os.link(previous / f"{table}.parquet", folder / f"{table}.parquet")
+    shutil.copyfile(previous / QUERIES, folder / QUERIES)
+    return {table: rows[table] for table in tables}
+
+
+def write_metrics(folder: Path, settings: Settings, manifest_path: Path = semantic_manifest.SEMANTIC_MANIFEST,
+                  inputs: str | None = None, previous: Path | None = None) -> tuple[dict[str, int], dict[str, dict]]:
+    """Write metrics.<name>.parquet for every metric into the release folder being written, with
+    the manifest and the queries beside them. Returns (rows per table, descriptions per table).
+
+    inputs (inputs_version) and previous (the served release's folder): when the previous
+    release's metrics were computed from the same inputs, they are linked, not computed."""
     shutil.copyfile(manifest_path, folder / semantic_manifest.RELEASE_FILE)
     manifest_path = folder / semantic_manifest.RELEASE_FILE
     manifest = semantic_manifest.read(manifest_path)
+    if inputs is not None:
+        (folder / INPUTS).write_text(inputs, encoding="utf-8")
+    carried = _carried(folder, previous, inputs, manifest)
+    if carried is not None:
+        return carried, {m.table: _descriptions(m, manifest) for m in semantic_manifest.metrics(manifest)}
+    from orchestration.semantic.engine import Metrics, release_connection  # metricflow: only when metrics are computed
+
     counts: dict[str, int] = {}
     described: dict[str, dict] = {}
     queries: dict[str, dict] = {}
