@@ -20,7 +20,7 @@ from datetime import datetime
 
 import duckdb
 import pytest
-from dagster import AssetKey
+from dagster import AssetKey, MetadataValue
 
 from orchestration.semantic import manifest as semantic_manifest
 from orchestration.settings import REPO_ROOT, Settings
@@ -328,19 +328,27 @@ def _warehouse_copy(sample: Settings, base) -> Settings:
     return Settings(raw_dir=sample.raw_dir, warehouse_dir=warehouse, keep_releases=3)
 
 
-def _publish_alone(settings: Settings):
-    """A run of serving/release alone, as the UI starts it: the marts published again."""
+def _publish_alone(settings: Settings, with_metrics: bool = False):
+    """A run of serving/release alone (and of the metric assets, with_metrics), as the UI starts it:
+    the marts published again."""
     from dagster import DagsterInstance
 
     from orchestration.definitions import build_definitions
     from tests.conftest import QUIET
 
+    metrics = [AssetKey([semantic_manifest.SCHEMA, m.name]) for m in semantic_manifest.metrics(semantic_manifest.read())]
     job = build_definitions(settings).resolve_job_def("nightly_refresh")
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance, run_config=QUIET, raise_on_error=False,
-                                        asset_selection=[RELEASE])
+                                        asset_selection=[RELEASE, *(metrics if with_metrics else [])])
     assert result.success
     return result
+
+
+def _carried_from(result) -> set:
+    """What the metric assets' materializations say they were carried over from (None: computed)."""
+    return {e.materialization.metadata.get("modu/carried_over_from_release")
+            for e in result.get_asset_materialization_events() if e.asset_key.path[0] == semantic_manifest.SCHEMA}
 
 
 def test_a_run_of_the_release_alone_publishes_its_metrics_too(sample_refresh, tmp_path):
@@ -367,7 +375,8 @@ def test_a_run_of_the_release_alone_publishes_its_metrics_too(sample_refresh, tm
 
 def test_metrics_of_unchanged_marts_are_linked_and_a_rebuilt_mart_computes_them_again(sample_refresh, tmp_path):
     """A release whose marts are the served release's links its metric files from it (nothing
-    computed, orchestration/semantic/publish.py); once a mart is rebuilt (a new version), every
+    computed, orchestration/semantic/publish.py), and the metric assets say which release they
+    were carried over from; once a mart is rebuilt (a new version), every
     metric is computed again from the new mart file. Beijing's 2023 count is 47,800 (the
     article, raw/README.md); the rebuilt mart says 48,800, and so must the metric."""
     sample, _ = sample_refresh
@@ -380,9 +389,10 @@ def test_metrics_of_unchanged_marts_are_linked_and_a_rebuilt_mart_computes_them_
             f"SELECT ai_enterprises FROM read_parquet('{folder / 'metrics.ai_enterprises.parquet'}') "
             f"WHERE region = '{BEIJING}' AND year(metric_time__year) = 2023").fetchone()[0]
 
-    _publish_alone(settings)
+    published = _publish_alone(settings, with_metrics=True)
     linked = (settings.serving_dir / "current").resolve()
     assert linked != first
+    assert _carried_from(published) == {MetadataValue.text(first.name)}  # the UI says so
     assert all((linked / f"{t}.parquet").stat().st_ino == (first / f"{t}.parquet").stat().st_ino for t in tables)
     assert (linked / "metrics.inputs").read_text() == (first / "metrics.inputs").read_text()
     assert (linked / "metrics.json").read_text() == (first / "metrics.json").read_text()
@@ -393,9 +403,10 @@ def test_metrics_of_unchanged_marts_are_linked_and_a_rebuilt_mart_computes_them_
                     "WHERE region_code = ? AND year = 2023", [BEIJING])
         con.execute("UPDATE audit.table_versions SET version = version || '-rebuilt' "
                     "WHERE table_name = 'marts.city_indicators'")
-    _publish_alone(settings)
+    published = _publish_alone(settings, with_metrics=True)
     computed = (settings.serving_dir / "current").resolve()
     assert computed != linked
+    assert _carried_from(published) == {None}
     assert not any((computed / f"{t}.parquet").stat().st_ino == (linked / f"{t}.parquet").stat().st_ino
                    for t in tables)
     assert (computed / "metrics.inputs").read_text() != (linked / "metrics.inputs").read_text()

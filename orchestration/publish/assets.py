@@ -130,7 +130,7 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
         can_subset=True,
     )
     def release(context: AssetExecutionContext, settings: ResourceParam[Settings]):
-        from orchestration.semantic.publish import inputs_version, write_metrics
+        from orchestration.semantic.publish import inputs_version, linked_from, write_metrics
 
         s = settings
         release_id = new_release_id(context.run.run_id)
@@ -153,7 +153,10 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
         switch_current(s.serving_dir, new)
         write_catalog(s.serving_dir, new, s.catalog_db, s.duckdb_config())
         pruned = prune(s.serving_dir, s.keep_releases)
-        context.log.info(f"published release {release_id} ({len(new.tables)} tables); pruned {len(pruned)}")
+        metrics_from = linked_from(new.folder, previous)
+        context.log.info(f"published release {release_id} ({len(new.tables)} tables; metrics "
+                         + (f"linked from release {metrics_from}, whose marts are the same" if metrics_from
+                            else "computed from its marts") + f"); pruned {len(pruned)}")
         selected = context.selected_asset_keys
         if RELEASE_KEY in selected:
             yield MaterializeResult(
@@ -175,6 +178,8 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
                 yield MaterializeResult(asset_key=spec.key, metadata={
                     "release_id": release_id, "table": table, "rows": new.tables[table],
                     "file": MetadataValue.path(str(new.folder / f"{table}.parquet")),
+                    # carried over: the same file as the served release's, computed from the same marts
+                    **({"modu/carried_over_from_release": metrics_from} if metrics_from else {}),
                 })
         if AssetCheckKey(RELEASE_KEY, "release_is_served_whole") in context.selected_asset_check_keys:
             yield _release_readable(s, release_id, new.tables)

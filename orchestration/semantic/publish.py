@@ -92,6 +92,16 @@ def _carried(folder: Path, previous: Path | None, inputs: str | None, manifest: 
     return {table: rows[table] for table in tables}
 
 
+def linked_from(folder: Path, previous: Path | None) -> str | None:
+    """The release whose metric files a release folder shares (linked, not computed), or None."""
+    if previous is None or not (folder / INPUTS).exists():
+        return None
+    manifest = semantic_manifest.read(folder / semantic_manifest.RELEASE_FILE)
+    files = [f"{metric.table}.parquet" for metric in semantic_manifest.metrics(manifest)]
+    same = all((previous / f).exists() and os.path.samefile(folder / f, previous / f) for f in files)
+    return previous.name if files and same else None
+
+
 def write_metrics(folder: Path, settings: Settings, manifest_path: Path = semantic_manifest.SEMANTIC_MANIFEST,
                   inputs: str | None = None, previous: Path | None = None) -> tuple[dict[str, int], dict[str, dict]]:
     """Write metrics.<name>.parquet for every metric into the release folder being written, with
