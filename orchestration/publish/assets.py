@@ -19,6 +19,7 @@ is told, never hidden, and does not take the release back.
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 from dagster import (
     AssetCheckKey,
@@ -130,32 +131,38 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
         can_subset=True,
     )
     def release(context: AssetExecutionContext, settings: ResourceParam[Settings]):
-        from orchestration.semantic.publish import inputs_version, linked_from, write_metrics
+        from orchestration.semantic.publish import inputs_version, write_metrics
 
         s = settings
         release_id = new_release_id(context.run.run_id)
-        served = s.serving_dir / "current"  # the release before this one, for "what changed tonight"
+        served = s.serving_dir / "current"
+        previous = served.resolve() if served.is_symlink() else None  # for "what changed tonight" and the metrics
         about = descriptions.from_manifest(dbt_manifest(), tables)
         with warehouse.write_lock(s, context.log.info):
             with warehouse.connect(s) as con:
                 summary = summarize(con, context.run.run_id, release_id, [t for t in tables if t.startswith("marts.")],
-                                    served.resolve() if served.is_symlink() else None,
-                                    outcomes_of_run(context.instance, context.run.run_id))
+                                    previous, outcomes_of_run(context.instance, context.run.run_id))
                 record(con, summary)  # into audit.run_summaries, published with the release below
                 table_versions = versions.read_all(con)
             # Metrics computed from the served release's very marts are linked from it, not computed.
             inputs = inputs_version(semantic_manifest.SEMANTIC_MANIFEST,
                                     {t: table_versions.get(t) for t in tables if t.startswith("marts.")})
-            previous = served.resolve() if served.is_symlink() else None
+            metrics_from: list[str | None] = []  # the release the metrics were linked from; None: computed
+
+            def derive(folder: Path) -> tuple[dict[str, int], dict[str, dict]]:
+                counts, described, linked = write_metrics(folder, s, inputs=inputs, previous=previous)
+                metrics_from.append(linked)
+                return counts, described
+
             new = write_release(s.build_db, s.serving_dir, release_id, tables, built_on=s.target,
                                 descriptions=about, duckdb_config=s.duckdb_config(), versions=table_versions,
-                                derive=lambda folder: write_metrics(folder, s, inputs=inputs, previous=previous))
+                                derive=derive)
         switch_current(s.serving_dir, new)
         write_catalog(s.serving_dir, new, s.catalog_db, s.duckdb_config())
         pruned = prune(s.serving_dir, s.keep_releases)
-        metrics_from = linked_from(new.folder, previous)
+        linked_from = metrics_from[0]
         context.log.info(f"published release {release_id} ({len(new.tables)} tables; metrics "
-                         + (f"linked from release {metrics_from}, whose marts are the same" if metrics_from
+                         + (f"linked from release {linked_from}, whose marts are the same" if linked_from
                             else "computed from its marts") + f"); pruned {len(pruned)}")
         selected = context.selected_asset_keys
         if RELEASE_KEY in selected:
@@ -179,7 +186,7 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
                     "release_id": release_id, "table": table, "rows": new.tables[table],
                     "file": MetadataValue.path(str(new.folder / f"{table}.parquet")),
                     # carried over: the same file as the served release's, computed from the same marts
-                    **({"modu/carried_over_from_release": metrics_from} if metrics_from else {}),
+                    **({"modu/carried_over_from_release": linked_from} if linked_from else {}),
                 })
         if AssetCheckKey(RELEASE_KEY, "release_is_served_whole") in context.selected_asset_check_keys:
             yield _release_readable(s, release_id, new.tables)

@@ -92,20 +92,12 @@ def _carried(folder: Path, previous: Path | None, inputs: str | None, manifest: 
     return {table: rows[table] for table in tables}
 
 
-def linked_from(folder: Path, previous: Path | None) -> str | None:
-    """The release whose metric files a release folder shares (linked, not computed), or None."""
-    if previous is None or not (folder / INPUTS).exists():
-        return None
-    manifest = semantic_manifest.read(folder / semantic_manifest.RELEASE_FILE)
-    files = [f"{metric.table}.parquet" for metric in semantic_manifest.metrics(manifest)]
-    same = all((previous / f).exists() and os.path.samefile(folder / f, previous / f) for f in files)
-    return previous.name if files and same else None
-
-
 def write_metrics(folder: Path, settings: Settings, manifest_path: Path = semantic_manifest.SEMANTIC_MANIFEST,
-                  inputs: str | None = None, previous: Path | None = None) -> tuple[dict[str, int], dict[str, dict]]:
+                  inputs: str | None = None, previous: Path | None = None
+                  ) -> tuple[dict[str, int], dict[str, dict], str | None]:
     """Write metrics.<name>.parquet for every metric into the release folder being written, with
-    the manifest and the queries beside them. Returns (rows per table, descriptions per table).
+    the manifest and the queries beside them. Returns (rows per table, descriptions per table,
+    the release the files were linked from or None when they were computed).
 
     inputs (inputs_version) and previous (the served release's folder): when the previous
     release's metrics were computed from the same inputs, they are linked, not computed."""
@@ -116,7 +108,7 @@ def write_metrics(folder: Path, settings: Settings, manifest_path: Path = semant
         (folder / INPUTS).write_text(inputs, encoding="utf-8")
     carried = _carried(folder, previous, inputs, manifest)
     if carried is not None:
-        return carried, {m.table: _descriptions(m, manifest) for m in semantic_manifest.metrics(manifest)}
+        return carried, {m.table: _descriptions(m, manifest) for m in semantic_manifest.metrics(manifest)}, previous.name
     from orchestration.semantic.engine import Metrics, release_connection  # metricflow: only when metrics are computed
 
     counts: dict[str, int] = {}
@@ -139,4 +131,4 @@ def write_metrics(folder: Path, settings: Settings, manifest_path: Path = semant
     finally:
         con.close()
     (folder / QUERIES).write_text(json.dumps(queries, ensure_ascii=False, indent=1), encoding="utf-8")
-    return counts, described
+    return counts, described, None
