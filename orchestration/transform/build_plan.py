@@ -9,9 +9,10 @@ ingest recorded (orchestration/versions.py): it changes only when files land or 
 An incremental model also has a definition version: the same digest with every raw
 source left out, so it changes with the model's code, the seeds and the code upstream,
 never with data. A unit test's version is its definition version: it reads fixtures,
-not tables, so only code makes it run again. A model built incrementally keeps its old rows, so when its definition
-version differs from the one its rows were built with, the plan has the table dropped
-and dbt builds it from scratch: rows computed by old code never stay beside new ones.
+not tables, so only code makes it run again. A model built incrementally keeps its old
+rows, so when its definition version differs from the one its rows were built with, the
+plan has the table dropped and dbt builds it from scratch: rows computed by old code
+never stay beside new ones.
 
 A node whose version equals the one recorded when it was last built, and whose table
 is still there, is unchanged: the night does not build it again. Its Dagster asset is
