@@ -12,6 +12,7 @@ import gzip
 
 import duckdb
 import pytest
+from stdnum.cn import uscc as stdnum_uscc
 
 from orchestration.ingest import raw_store
 from orchestration.ingest.sources import SOURCES
@@ -69,6 +70,51 @@ def test_quoted_line_breaks_and_empty_lines_keep_exact_physical_lines(tmp_path, 
     (semicolons,) = [reason for _, line, _, reason in landing.rejected("enterprises") if line == 10]
     assert "separated by ';'" in semicolons
     assert (file_report.data_lines, file_report.kept, file_report.rejected) == (6, 4, 2)
+
+
+
+def _far_lines() -> tuple[list[str], dict[int, str]]:
+    """A 250-line registry file and its rejected records (a wrong check character) by first
+    line: single lines and one over lines 64-65, across the first step of the line index
+    (files.LINE_INDEX_STEP); a good record over lines 127-128; an empty line at 100; the
+    last line rejected."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+    def row(n: int, good: bool, scope: str = "人工智能") -> str:
+        prefix = f"91110000MA{n:07d}"
+        check = stdnum_uscc.calc_check_digit(prefix)
+        code = prefix + (check if good else alphabet[(alphabet.index(check) + 1) % 31])
+        return f"{code},企业{n}科技有限公司,合肥,2018-01-01,,100万元,{scope}"
+
+    bad = (63, 64, 129, 200, 250)
+    lines, rejected = [HEADER], {}
+    while len(lines) < 250:
+        at = len(lines) + 1  # the physical line the next record starts on
+        scope = {64: '"人工智能\n软件开发"', 127: '"数据处理\n服务"'}.get(at, "人工智能")
+        record = [""] if at == 100 else row(at, at not in bad, scope).split("\n")
+        if at in bad:
+            rejected[at] = "\n".join(record)
+        lines += record
+    return lines, rejected
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_rejected_records_far_into_a_file_keep_their_exact_text(tmp_path, newline, gz):
+    """A rejected record's text is read from the indexed line before it, in a gzipped file
+    from the plain copy the fingerprint made; the copy is gone once the source is loaded."""
+    landing = Landing(tmp_path)
+    lines, rejected = _far_lines()
+    assert len(lines) == 250
+    _write(landing, "far.csv" + (".gz" if gz else ""), lines, newline, gz)
+    (file_report,) = landing.ingest("enterprises").files
+    assert file_report.method == "csv_reader"
+    assert _rejected(landing) == sorted(rejected.items())
+    kept = _kept(landing)
+    # Not kept: the header, the empty line, the 6 lines of the 5 rejected records, line 128.
+    assert len(kept) == 250 - 1 - 1 - 6 - 1
+    assert {line: scope.replace("\r\n", "\n") for line, _, scope in kept}[127] == "数据处理\n服务"
+    assert list((landing.settings.scratch_dir / "enterprises").glob("*")) == []
 
 
 def test_a_stray_quote_reads_the_file_line_by_line_with_the_same_numbers(tmp_path):
@@ -144,7 +190,7 @@ def test_an_unchanged_file_is_known_by_its_stat_and_not_read_again(tmp_path, mon
     landing.ingest("enterprises")
     read = []
     real_inspect = loader.inspect
-    monkeypatch.setattr(loader, "inspect", lambda path, raw_dir: read.append(path.name) or real_inspect(path, raw_dir))
+    monkeypatch.setattr(loader, "inspect", lambda path, *args: read.append(path.name) or real_inspect(path, *args))
     landing.ingest("enterprises")
     assert read == []  # same path, size and modification time: the recorded hash stands
     target = landing.raw_dir / "enterprises" / "values.csv"

@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from orchestration.errors import UnreadableFile
-from orchestration.ingest.files import LandedFile, LineMap
+from orchestration.ingest.files import LINE_INDEX_STEP, LandedFile, LineMap
 from orchestration.ingest import line_numbers
 from orchestration.ingest.reading import FileRead
 from orchestration.ingest.sources import Source
@@ -43,7 +43,6 @@ _FIELD = r'("(?:[^"]|"")*"|[^,"]*)'
 _RECORD = re.compile(_FIELD + r"(?:," + _FIELD + r")*")
 # A quoted value may span lines; one spanning more than this many is a stray quote.
 MAX_LINES_PER_RECORD = 100
-CHUNK = 1 << 24
 OTHER_DELIMITERS = (";", "\t", "|")
 
 
@@ -172,43 +171,30 @@ def structural_reason(text: str, width: int) -> str:
 
 def raw_text(readable: Path, gzipped: bool, starts: list[int], line_map: LineMap) -> dict[int, str]:
     """The text of the records starting at these physical lines, their continuation lines
-    included (joined by '\n', each line without its '\r'), read by byte in one pass.
+    included (joined by '\n', each line without its '\r'), read from the nearest indexed
+    line before them (files.LineMap.line_starts).
 
     Not DuckDB's reader: read as one column per line it also breaks lines at a '\r',
     which a quoted value may hold."""
-    if not starts:
-        return {}
     continued = set(line_map.continued)
-    targets = []
+    spans: dict[int, list[tuple[int, int]]] = {}  # index block -> (first, last line) of its records
     for start in sorted(set(starts)):
         stop = start
         while stop in continued:  # the record goes on over the next line
             stop += 1
-        targets.append((start, stop))
+        spans.setdefault((start - 1) // LINE_INDEX_STEP, []).append((start, stop))
     found: dict[int, str] = {}
+    # A gzipped file (inspect made no plain copy) seeks by inflating: blocks go in order.
     opener = gzip.open if gzipped else open
-    first_line, buffer, t = 1, b"", 0  # buffer starts at the start of line `first_line`
     with opener(readable, "rb") as source:
-        while t < len(targets):
-            chunk = source.read(CHUNK)
-            buffer += chunk
-            newline_at = np.flatnonzero(np.frombuffer(buffer, dtype=np.uint8) == 10)
-            while t < len(targets):
-                start, stop = targets[t]
-                if stop - first_line >= len(newline_at) and chunk:
-                    break  # the record's last line has not ended yet: read on
-                begin = 0 if start == first_line else int(newline_at[start - first_line - 1]) + 1
-                end = int(newline_at[stop - first_line]) if stop - first_line < len(newline_at) else len(buffer)
-                lines = buffer[begin:end].decode("utf-8-sig" if start == 1 else "utf-8").split("\n")
-                found[start] = "\n".join(line.removesuffix("\r") for line in lines)
-                t += 1
-            if not chunk:
-                break
-            # Drop the whole lines before the next wanted record; keep that record's lines.
-            drop = len(newline_at) if t == len(targets) else min(targets[t][0] - first_line, len(newline_at))
-            if drop > 0:
-                buffer = buffer[int(newline_at[drop - 1]) + 1:]
-                first_line += drop
+        for block, records in spans.items():
+            first = block * LINE_INDEX_STEP + 1
+            source.seek(int(line_map.line_starts[block]))
+            lines = [source.readline() for _ in range(first, max(stop for _, stop in records) + 1)]
+            for start, stop in records:
+                text = b"".join(lines[start - first:stop - first + 1]).removesuffix(b"\n")
+                found[start] = "\n".join(line.removesuffix("\r") for line in
+                                         text.decode("utf-8-sig" if start == 1 else "utf-8").split("\n"))
     return found
 
 

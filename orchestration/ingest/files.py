@@ -4,7 +4,11 @@ One pass over a file's bytes does everything the ingest needs to know before
 parsing it: the sha256 of the bytes as landed (so a renamed file is the same
 file), whether the decompressed text is strict UTF-8, and how many physical
 lines it has (which proves, or disproves, that the CSV reader's row numbers are
-line numbers; see csv_reading.py). A file whose text is not UTF-8 is decoded as
+line numbers; see csv_reading.py) with where every LINE_INDEX_STEP-th line starts, so a
+rejected line's text is read from near it, not from the top. A gzipped CSV file is
+inflated into a scratch copy in the same pass: DuckDB reads plain text in parallel (one
+thread inflates gzip), and the rejected lines' text is then found by seeking in the
+copy instead of inflating the file again. A file whose text is not UTF-8 is decoded as
 GB18030 (a superset of GBK and GB2312) into a UTF-8 scratch copy in large blocks,
 which also counts its lines; anything else is unreadable. Strict trials, not a
 statistical detector: the contract admits exactly these encodings, and a
@@ -16,13 +20,22 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
+import uuid
 import zlib
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.errors import UnreadableFile
 
+if TYPE_CHECKING:  # imported where it is used: the sensors and freshness checks import this module
+    import numpy as np
+
 CHUNK = 1 << 24  # large blocks: Python's per-call cost vanishes, memory stays bounded
+# Where every 64th line starts is kept: 16 KB per million lines, and a rejected line's text
+# is found by reading at most 63 lines before it.
+LINE_INDEX_STEP = 64
 GZIP_MAGIC = b"\x1f\x8b"
 _TRAILING_BLANKS = b" \t\r\n"
 
@@ -50,6 +63,9 @@ class LandedFile:
     stat: Stat
     # Where its records start (CSV) and how many lines it has; None until its text was read.
     line_map: LineMap | None = None
+    # Its text as plain UTF-8 in the scratch folder when the landed bytes are not (gzip: see
+    # inspect; GB18030: readable_path), removed after the load; None when DuckDB reads the file.
+    text_copy: Path | None = None
 
 
 def discover(raw_dir: Path, folder: str, suffixes: tuple[str, ...]) -> list[Path]:
@@ -77,6 +93,8 @@ class LineMap:
     continued: tuple[int, ...] = ()
     # Empty physical lines between records (before `lines`): no record, no row.
     blank: tuple[int, ...] = ()
+    # Byte offset in the text of lines 1, 1 + LINE_INDEX_STEP, 1 + 2 * LINE_INDEX_STEP, ...
+    line_starts: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 class _LineScanner:
@@ -91,6 +109,7 @@ class _LineScanner:
         self.offset = 0  # offset of the next chunk in the text
         self.continued: list[int] = []
         self.blank: list[int] = []
+        self.line_starts: list = [[0]]  # line 1 starts the text
 
     def feed(self, text: bytes) -> None:
         import numpy as np  # here, not at the top: the sensors and freshness checks import this module
@@ -114,6 +133,7 @@ class _LineScanner:
             before = np.where(newline_at > 0, data[np.maximum(newline_at - 1, 0)], self.last_byte)
             empty = ((length == 0) | ((length == 1) & (before == 13))) & ~inside
             self.blank.extend(numbers[empty].tolist())
+            self.line_starts.append(at[numbers % LINE_INDEX_STEP == 0] + 1)  # the next line starts a step
             self.last_newline = int(at[-1])
         self.newlines += len(newline_at)
         self.quotes += len(quote_at)
@@ -121,9 +141,12 @@ class _LineScanner:
         self.last_byte = int(data[-1])
 
     def result(self) -> LineMap:
+        import numpy as np
+
         lines = self.content_lines
         return LineMap(lines, tuple(c for c in self.continued if c < lines),
-                       tuple(b for b in self.blank if b <= lines))
+                       tuple(b for b in self.blank if b <= lines),
+                       np.concatenate([np.asarray(a, dtype=np.int64) for a in self.line_starts]))
 
 
 def _decompressed_chunks(path: Path, gzipped: bool, digest) -> "iter[bytes]":
@@ -148,8 +171,11 @@ def _decompressed_chunks(path: Path, gzipped: bool, digest) -> "iter[bytes]":
             raise EOFError("the gzip stream ends before its end marker (a truncated file?)")
 
 
-def inspect(path: Path, raw_dir: Path) -> LandedFile:
-    """Fingerprint a landed file, detect compression and encoding, count its lines (one pass)."""
+def inspect(path: Path, raw_dir: Path, copy_dir: Path | None = None) -> LandedFile:
+    """Fingerprint a landed file, detect compression and encoding, count its lines (one pass).
+
+    Given copy_dir, a gzipped UTF-8 file's text is written there as it is inflated
+    (LandedFile.text_copy; the caller removes it)."""
     gzipped = _is_gzipped(path)
     stat = Stat.of(path)
     digest = hashlib.sha256()
@@ -157,32 +183,48 @@ def inspect(path: Path, raw_dir: Path) -> LandedFile:
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     head = b""
     utf8 = True
+    copy = copy_dir / f"{uuid.uuid4().hex}.txt" if gzipped and copy_dir is not None else None
+    if copy is not None:
+        copy_dir.mkdir(parents=True, exist_ok=True)
     try:
-        for chunk in _decompressed_chunks(path, gzipped, digest):
-            if len(head) < 3:
-                head += chunk[:3]
+        with open(copy, "wb") if copy is not None else nullcontext() as out:
+            for chunk in _decompressed_chunks(path, gzipped, digest):
+                if len(head) < 3:
+                    head += chunk[:3]
+                if utf8:
+                    try:
+                        # an ASCII chunk is UTF-8, unless a multi-byte character is still open
+                        if not (chunk.isascii() and not decoder.getstate()[0]):
+                            decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        utf8 = False
+                scanner.feed(chunk)
+                if utf8 and out is not None:
+                    out.write(chunk)
             if utf8:
-                try:
-                    # an ASCII chunk is UTF-8, unless a multi-byte character is still open
-                    if not (chunk.isascii() and not decoder.getstate()[0]):
-                        decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-            scanner.feed(chunk)
-        if utf8:
-            decoder.decode(b"", final=True)
+                decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         utf8 = False
     except (OSError, EOFError, zlib.error) as exc:
+        _remove(copy)
         raise UnreadableFile(path, f"cannot be decompressed ({exc})") from exc
+    except BaseException:
+        _remove(copy)
+        raise
     relative = path.relative_to(raw_dir).as_posix()
     if utf8:
         encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
-        return LandedFile(path, relative, digest.hexdigest(), gzipped, encoding, stat, scanner.result())
+        return LandedFile(path, relative, digest.hexdigest(), gzipped, encoding, stat, scanner.result(), copy)
+    _remove(copy)
     # Not UTF-8: GB18030 or unreadable, which is known before anything is loaded. Its lines
     # are counted when it is transcoded (readable_path).
     _check_gb18030(path, gzipped)
     return LandedFile(path, relative, digest.hexdigest(), gzipped, "gb18030", stat, None)
+
+
+def _remove(copy: Path | None) -> None:
+    if copy is not None:
+        copy.unlink(missing_ok=True)
 
 
 def _check_gb18030(path: Path, gzipped: bool) -> None:
@@ -200,13 +242,16 @@ def _check_gb18030(path: Path, gzipped: bool) -> None:
 
 
 def readable_path(landed: LandedFile, scratch_dir: Path) -> tuple[Path, LandedFile]:
-    """A path DuckDB can read as UTF-8 text (gzip it decompresses itself), and the file with
-    its line count known.
+    """A path DuckDB can read as UTF-8 text, and the file with its line count known: the
+    plain copy inspect made of a gzipped file, the file itself (DuckDB inflates a gzipped
+    file it is given), or a GB18030 file's transcoded copy.
 
     GB18030 files are transcoded once into the scratch folder, in large blocks; the
     caller removes the copy when the ingest is done. A file that is not GB18030 either
     is unreadable.
     """
+    if landed.text_copy is not None:
+        return landed.text_copy, landed
     if landed.encoding != "gb18030":
         return landed.path, landed
     scratch_dir.mkdir(parents=True, exist_ok=True)

@@ -18,9 +18,9 @@ audit.rejected_rows, with file, content hash and 1-based physical line number.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, astuple, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -151,29 +151,35 @@ def _forget(con: duckdb.DuckDBPyConnection, source: Source, content_hash: str) -
         con.execute(f"DELETE FROM {table} WHERE source = ? AND file_hash = ?", [source.name, content_hash])
 
 
-def _fingerprint(source: Source, path: Path, raw_dir: Path, seen: dict, loaded: set[str]) -> _Plan:
-    """One landed file's plan: known from its unchanged stat, or read once (files.inspect)."""
+def _fingerprint(source: Source, path: Path, raw_dir: Path, seen: dict, loaded: set[str], scratch_dir: Path) -> _Plan:
+    """One landed file's plan: known from its unchanged stat, or read once (files.inspect,
+    which inflates a gzipped CSV file into the scratch folder on the way)."""
     relative = path.relative_to(raw_dir).as_posix()
     stat = Stat.of(path)
     before = seen.get(relative)
     if before and (before[0], before[1]) == (stat.size, stat.mtime_ns) and before[2] in loaded:
         landed = LandedFile(path, relative, before[2], before[4], before[3], stat)
     else:
-        landed = inspect(path, raw_dir)
+        landed = inspect(path, raw_dir, scratch_dir if source.format == "csv" else None)
     known = landed.content_hash in loaded
+    if known and landed.text_copy is not None:
+        landed.text_copy.unlink()
+        landed = replace(landed, text_copy=None)
     layout = read_layout(source, landed) if source.format == "csv" and not known else None
     return _Plan(landed, layout, known)
 
 
 @contextmanager
-def _planned(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path) -> Iterator[tuple[Iterator[_Plan], bool]]:
+def _planned(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path,
+             scratch_dir: Path) -> Iterator[tuple[Iterator[_Plan], bool]]:
     """Every landed file's plan, in file order, and whether any file is to be read (a stat not seen before).
 
-    The files are fingerprinted in a background thread, in order, while the previous file
-    loads: hashing, inflating and scanning bytes release the GIL, DuckDB's parse does too,
-    so on a night that lands several files the Python pass hides behind DuckDB's. When a
-    file is unreadable, the source fails naming every unreadable file (nothing is committed;
-    the caller removes what it parsed).
+    The files are fingerprinted in a background thread, in order, one file ahead of the
+    load: hashing, inflating and scanning bytes release the GIL, DuckDB's parse does too,
+    so on a night that lands several files the Python pass hides behind DuckDB's, and at
+    most two inflated copies are in the scratch folder at once. When a file is unreadable,
+    the source fails naming every unreadable file (nothing is committed; the caller
+    removes what it parsed). The copies of files not loaded go when the plans do.
     """
     seen = {file: (size, mtime_ns, file_hash, encoding, gzipped)
             for file, size, mtime_ns, file_hash, encoding, gzipped in con.execute(
@@ -184,22 +190,35 @@ def _planned(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path) -> I
     paths = discover(raw_dir, source.folder, source.suffixes)
     unseen = any(seen.get(path.relative_to(raw_dir).as_posix(), (None, None))[:2] != astuple(Stat.of(path))
                  for path in paths)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"modu-fingerprint-{source.name}") as pool:
-        futures = [pool.submit(_fingerprint, source, path, raw_dir, seen, loaded) for path in paths]
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"modu-fingerprint-{source.name}")
+    futures: list[Future] = []
 
-        def in_order() -> Iterator[_Plan]:
-            for at, future in enumerate(futures):
-                try:
-                    yield future.result()
-                except UnreadableFile:
-                    problems = [str(f.exception()) for f in futures[at:] if isinstance(f.exception(), UnreadableFile)]
-                    raise UnreadableFile(raw_dir / source.folder, "unreadable file(s): " + "; ".join(problems)) from None
+    def plan_of(path: Path) -> None:
+        futures.append(pool.submit(_fingerprint, source, path, raw_dir, seen, loaded, scratch_dir))
 
-        try:
-            yield in_order(), unseen
-        finally:
-            for future in futures:
-                future.cancel()
+    def in_order() -> Iterator[_Plan]:
+        for at in range(len(paths)):
+            for path in paths[at + 1:at + 2]:  # the next file is read while this one loads
+                plan_of(path)
+            try:
+                yield futures[at].result()
+            except UnreadableFile:
+                for path in paths[at + 2:]:
+                    plan_of(path)
+                problems = [str(f.exception()) for f in futures[at:] if isinstance(f.exception(), UnreadableFile)]
+                raise UnreadableFile(raw_dir / source.folder, "unreadable file(s): " + "; ".join(problems)) from None
+
+    for path in paths[:1]:  # read while the caller gets ready (builds the lookups)
+        plan_of(path)
+    try:
+        yield in_order(), unseen
+    finally:
+        for future in futures:
+            future.cancel()
+        pool.shutdown(wait=True)
+        for future in futures:
+            if not future.cancelled() and future.exception() is None and future.result().landed.text_copy:
+                future.result().landed.text_copy.unlink(missing_ok=True)
 
 
 def _parse_sql(source: Source) -> tuple[list[str], str]:
@@ -291,12 +310,15 @@ def ingest_source(
     con.execute("CREATE OR REPLACE TEMP TABLE modu_pending_rejects (source VARCHAR, file VARCHAR, line BIGINT, "
                 "raw VARCHAR, reason VARCHAR, file_hash VARCHAR)")
     ingested_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    scratch = scratch_dir / source.name  # the source's text copies; whatever an earlier run left is stale
+    for stale in scratch.glob("*"):
+        stale.unlink()
     plans: list[_Plan] = []
     new: list[FileReport] = []
     seen_now: dict[str, str] = {}
     parsing_ready = False
     try:
-        with _planned(con, source, raw_dir) as (planned, unseen):
+        with _planned(con, source, raw_dir, scratch) as (planned, unseen):
             if unseen:  # most likely a new file to parse: build the lookups while it is fingerprinted
                 on_new_files()
                 create_lookups(con)
@@ -305,6 +327,8 @@ def ingest_source(
                 plans.append(plan)
                 landed = plan.landed
                 if landed.content_hash in seen_now:
+                    if landed.text_copy is not None:
+                        landed.text_copy.unlink()
                     status = f"same_content_as:{seen_now[landed.content_hash]}"
                     report.files.append(FileReport(landed.relative_path, landed.content_hash, status,
                                                    landed.encoding))
@@ -317,7 +341,7 @@ def ingest_source(
                 if not parsing_ready:
                     create_lookups(con)
                     parsing_ready = True
-                file_report = _load_file(con, source, plan, scratch_dir, parquet_dir, ingested_at)
+                file_report = _load_file(con, source, plan, scratch, parquet_dir, ingested_at)
                 log(f"{source.name}: {file_report.file} ({file_report.encoding}, {file_report.method}) "
                     f"{file_report.data_lines} lines, {file_report.kept} kept, {file_report.rejected} rejected")
                 report.files.append(file_report)
