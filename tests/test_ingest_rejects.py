@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 
+import duckdb
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
+from orchestration.ingest.lookups import run_sql_file
 from tests.ingest_helpers import Landing, fixture_path
 
 ENTERPRISE_FILE = "enterprises/rejects.csv"
@@ -117,6 +120,30 @@ def test_fixture_usccs_agree_with_stdnum():
     for code in ("91110000MAREJ00023", "91110000MAREJ0004", "91110000MAREJ0O04I"):
         assert not stdnum_uscc.is_valid(code), code
     assert stdnum_uscc.is_valid("91110000MAREJ00022")  # the bad one differs only in its check character
+
+
+
+def test_uscc_check_macro_agrees_with_stdnum_on_digit_and_letter_codes():
+    """modu_uscc_check_ok agrees with python-stdnum on codes of digits alone and of letters too
+    (among them letters a number cast would read: '1E05', '0X1F', '0B11'), for the right check
+    character and a wrong one."""
+    alphabet, digits = "0123456789ABCDEFGHJKLMNPQRTUWXY", "0123456789"
+    rng = random.Random(32100)
+    prefixes = ["".join(rng.choice(digits) for _ in range(17)) for _ in range(2000)]
+    prefixes += ["".join(rng.choice(alphabet) for _ in range(17)) for _ in range(2000)]
+    prefixes += ["00000000000001E05", "000000000000000X1", "0000000000000000E", "000000000000000B1"]
+    codes = []
+    for prefix in prefixes:
+        check = stdnum_uscc.calc_check_digit(prefix)
+        wrong = alphabet[(alphabet.index(check) + 1 + rng.randrange(30)) % 31]
+        codes += [(prefix + check, True), (prefix + wrong, False)]
+    con = duckdb.connect()
+    run_sql_file(con, "parsing.sql")
+    con.execute("CREATE TABLE codes (code VARCHAR, valid BOOLEAN)")
+    con.executemany("INSERT INTO codes VALUES (?, ?)", codes)
+    disagree = con.execute("SELECT code, valid FROM codes WHERE modu_uscc_check_ok(code) IS DISTINCT FROM valid").fetchall()
+    assert disagree == []
+    assert con.execute("SELECT count(*) FILTER (WHERE modu_uscc_check_ok(code)) FROM codes").fetchone()[0] == 4004
 
 
 # --- enterprises ---------------------------------------------------------------------
