@@ -11,7 +11,7 @@ from orchestration.settings import REPO_ROOT
 
 
 def _run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=False,
                           cwd=REPO_ROOT, timeout=60)
 
 

@@ -190,7 +190,7 @@ def test_an_unchanged_file_is_known_by_its_stat_and_not_read_again(tmp_path, mon
     landing.ingest("enterprises")
     read = []
     real_inspect = loader.inspect
-    monkeypatch.setattr(loader, "inspect", lambda path, *args: read.append(path.name) or real_inspect(path, *args))
+    monkeypatch.setattr(loader, "inspect", lambda path, *args, **kwargs: read.append(path.name) or real_inspect(path, *args, **kwargs))
     landing.ingest("enterprises")
     assert read == []  # same path, size and modification time: the recorded hash stands
     target = landing.raw_dir / "enterprises" / "values.csv"

@@ -9,8 +9,8 @@ rejected line's text is read from near it, not from the top. A gzipped CSV file 
 inflated into a scratch copy in the same pass: DuckDB reads plain text in parallel (one
 thread inflates gzip), and the rejected lines' text is then found by seeking in the
 copy instead of inflating the file again. A file whose text is not UTF-8 is decoded as
-GB18030 (a superset of GBK and GB2312) into a UTF-8 scratch copy in large blocks,
-which also counts its lines; anything else is unreadable. Strict trials, not a
+GB18030 (a superset of GBK and GB2312) into a UTF-8 scratch copy in large blocks, in a
+second pass which also counts its lines; anything else is unreadable. Strict trials, not a
 statistical detector: the contract admits exactly these encodings, and a
 detector can take a short GBK file for another CJK code page.
 """
@@ -63,9 +63,14 @@ class LandedFile:
     stat: Stat
     # Where its records start (CSV) and how many lines it has; None until its text was read.
     line_map: LineMap | None = None
-    # Its text as plain UTF-8 in the scratch folder when the landed bytes are not (gzip: see
-    # inspect; GB18030: readable_path), removed after the load; None when DuckDB reads the file.
+    # Its text as plain UTF-8 in the scratch folder (GB18030; gzip, see inspect), removed
+    # after the load; None when DuckDB reads the file as it landed.
     text_copy: Path | None = None
+
+    @property
+    def readable(self) -> Path:
+        """What DuckDB reads: the text copy, or the file (a gzipped one it inflates itself)."""
+        return self.text_copy or self.path
 
 
 def discover(raw_dir: Path, folder: str, suffixes: tuple[str, ...]) -> list[Path]:
@@ -171,11 +176,13 @@ def _decompressed_chunks(path: Path, gzipped: bool, digest) -> "iter[bytes]":
             raise EOFError("the gzip stream ends before its end marker (a truncated file?)")
 
 
-def inspect(path: Path, raw_dir: Path, copy_dir: Path | None = None) -> LandedFile:
-    """Fingerprint a landed file, detect compression and encoding, count its lines (one pass).
+def inspect(path: Path, raw_dir: Path, scratch_dir: Path, inflate: bool = False) -> LandedFile:
+    """Fingerprint a landed file, detect compression and encoding, count its lines, and give
+    DuckDB text it reads well: one pass over the bytes (two for GB18030).
 
-    Given copy_dir, a gzipped UTF-8 file's text is written there as it is inflated
-    (LandedFile.text_copy; the caller removes it)."""
+    Into scratch_dir goes the file's text as plain UTF-8 (LandedFile.text_copy; the caller
+    removes it) when DuckDB cannot read it as it landed (GB18030, transcoded in large
+    blocks) or, with `inflate`, reads it slowly (gzip, inflated on the way)."""
     gzipped = _is_gzipped(path)
     stat = Stat.of(path)
     digest = hashlib.sha256()
@@ -183,9 +190,7 @@ def inspect(path: Path, raw_dir: Path, copy_dir: Path | None = None) -> LandedFi
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     head = b""
     utf8 = True
-    copy = copy_dir / f"{uuid.uuid4().hex}.txt" if gzipped and copy_dir is not None else None
-    if copy is not None:
-        copy_dir.mkdir(parents=True, exist_ok=True)
+    copy = _new_copy(scratch_dir) if gzipped and inflate else None
     try:
         with open(copy, "wb") if copy is not None else nullcontext() as out:
             for chunk in _decompressed_chunks(path, gzipped, digest):
@@ -216,10 +221,14 @@ def inspect(path: Path, raw_dir: Path, copy_dir: Path | None = None) -> LandedFi
         encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
         return LandedFile(path, relative, digest.hexdigest(), gzipped, encoding, stat, scanner.result(), copy)
     _remove(copy)
-    # Not UTF-8: GB18030 or unreadable, which is known before anything is loaded. Its lines
-    # are counted when it is transcoded (readable_path).
-    _check_gb18030(path, gzipped)
-    return LandedFile(path, relative, digest.hexdigest(), gzipped, "gb18030", stat, None)
+    # Not UTF-8: GB18030 or unreadable, which is known before anything is loaded.
+    copy, line_map = _transcoded_gb18030(path, gzipped, scratch_dir)
+    return LandedFile(path, relative, digest.hexdigest(), gzipped, "gb18030", stat, line_map, copy)
+
+
+def _new_copy(scratch_dir: Path) -> Path:
+    scratch_dir.mkdir(parents=True, exist_ok=True)
+    return scratch_dir / f"{uuid.uuid4().hex}.txt"  # a name of its own: files of equal content may both be read
 
 
 def _remove(copy: Path | None) -> None:
@@ -227,40 +236,15 @@ def _remove(copy: Path | None) -> None:
         copy.unlink(missing_ok=True)
 
 
-def _check_gb18030(path: Path, gzipped: bool) -> None:
-    decoder = codecs.getincrementaldecoder("gb18030")("strict")
-    opener = gzip.open if gzipped else open
-    try:
-        with opener(path, "rb") as src:
-            while chunk := src.read(CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(path, "is neither UTF-8 nor GB18030/GBK text") from exc
-    except (OSError, EOFError) as exc:
-        raise UnreadableFile(path, f"cannot be decompressed ({exc})") from exc
-
-
-def readable_path(landed: LandedFile, scratch_dir: Path) -> tuple[Path, LandedFile]:
-    """A path DuckDB can read as UTF-8 text, and the file with its line count known: the
-    plain copy inspect made of a gzipped file, the file itself (DuckDB inflates a gzipped
-    file it is given), or a GB18030 file's transcoded copy.
-
-    GB18030 files are transcoded once into the scratch folder, in large blocks; the
-    caller removes the copy when the ingest is done. A file that is not GB18030 either
-    is unreadable.
-    """
-    if landed.text_copy is not None:
-        return landed.text_copy, landed
-    if landed.encoding != "gb18030":
-        return landed.path, landed
-    scratch_dir.mkdir(parents=True, exist_ok=True)
-    target = scratch_dir / f"{landed.content_hash}.utf8.txt"
+def _transcoded_gb18030(path: Path, gzipped: bool, scratch_dir: Path) -> tuple[Path, LineMap]:
+    """The file's text as UTF-8 in a scratch copy and its line map; unreadable when it is
+    not GB18030 (a superset of GBK and GB2312) either."""
+    copy = _new_copy(scratch_dir)
     decoder = codecs.getincrementaldecoder("gb18030")("strict")
     scanner = _LineScanner()
-    opener = gzip.open if landed.gzipped else open
+    opener = gzip.open if gzipped else open
     try:
-        with opener(landed.path, "rb") as src, open(target, "wb") as dst:
+        with opener(path, "rb") as src, open(copy, "wb") as dst:
             while chunk := src.read(CHUNK):
                 text = decoder.decode(chunk).encode("utf-8")
                 scanner.feed(text)
@@ -269,10 +253,12 @@ def readable_path(landed: LandedFile, scratch_dir: Path) -> tuple[Path, LandedFi
             scanner.feed(tail)
             dst.write(tail)
     except UnicodeDecodeError as exc:
-        target.unlink(missing_ok=True)
-        raise UnreadableFile(landed.path, "is neither UTF-8 nor GB18030/GBK text") from exc
+        _remove(copy)
+        raise UnreadableFile(path, "is neither UTF-8 nor GB18030/GBK text") from exc
     except (OSError, EOFError) as exc:
-        target.unlink(missing_ok=True)
-        raise UnreadableFile(landed.path, f"cannot be decompressed ({exc})") from exc
-    return target, LandedFile(landed.path, landed.relative_path, landed.content_hash, landed.gzipped,
-                              landed.encoding, landed.stat, scanner.result())
+        _remove(copy)
+        raise UnreadableFile(path, f"cannot be decompressed ({exc})") from exc
+    except BaseException:
+        _remove(copy)
+        raise
+    return copy, scanner.result()

@@ -31,7 +31,7 @@ from orchestration import versions
 from orchestration.errors import UnreadableFile
 from orchestration.ingest import raw_store
 from orchestration.ingest.csv_reading import Layout, read_csv_file, read_layout
-from orchestration.ingest.files import LandedFile, Stat, discover, inspect, readable_path
+from orchestration.ingest.files import LandedFile, Stat, discover, inspect
 from orchestration.ingest.jsonl_reading import read_jsonl_file
 from orchestration.ingest.lookups import create_lookups, run_sql_file
 from orchestration.ingest.reading import FileRead
@@ -160,7 +160,7 @@ def _fingerprint(source: Source, path: Path, raw_dir: Path, seen: dict, loaded: 
     if before and (before[0], before[1]) == (stat.size, stat.mtime_ns) and before[2] in loaded:
         landed = LandedFile(path, relative, before[2], before[4], before[3], stat)
     else:
-        landed = inspect(path, raw_dir, scratch_dir if source.format == "csv" else None)
+        landed = inspect(path, raw_dir, scratch_dir, inflate=source.format == "csv")
     known = landed.content_hash in loaded
     if known and landed.text_copy is not None:
         landed.text_copy.unlink()
@@ -228,10 +228,11 @@ def _parse_sql(source: Source) -> tuple[list[str], str]:
     return split_statements(setup), parse.strip().rstrip(";")
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, source: Source, plan: _Plan, scratch_dir: Path,
-               parquet_dir: Path, ingested_at: datetime) -> FileReport:
+def _load_file(con: duckdb.DuckDBPyConnection, source: Source, plan: _Plan, parquet_dir: Path,
+               ingested_at: datetime) -> FileReport:
     """Parse one file into its partial Parquet file; its rejected rows into modu_pending_rejects."""
-    readable, landed = readable_path(plan.landed, scratch_dir)
+    landed = plan.landed
+    readable = landed.readable
     partial = raw_store.partial_path(parquet_dir, source, landed.content_hash)
     partial.parent.mkdir(parents=True, exist_ok=True)
     read: FileRead | None = None
@@ -341,7 +342,7 @@ def ingest_source(
                 if not parsing_ready:
                     create_lookups(con)
                     parsing_ready = True
-                file_report = _load_file(con, source, plan, scratch, parquet_dir, ingested_at)
+                file_report = _load_file(con, source, plan, parquet_dir, ingested_at)
                 log(f"{source.name}: {file_report.file} ({file_report.encoding}, {file_report.method}) "
                     f"{file_report.data_lines} lines, {file_report.kept} kept, {file_report.rejected} rejected")
                 report.files.append(file_report)
