@@ -121,12 +121,12 @@ class _LineScanner:
 
         if not text:
             return
-        content = len(text.rstrip(_TRAILING_BLANKS))
-        if content:
-            self.content_lines = self.newlines + text.count(b"\n", 0, content) + 1
         data = np.frombuffer(text, dtype=np.uint8)
         newline_at = np.flatnonzero(data == 10)
         quote_at = np.flatnonzero(data == 34)
+        content = len(text.rstrip(_TRAILING_BLANKS))
+        if content:  # the lines up to the last one holding more than blanks
+            self.content_lines = self.newlines + int(np.searchsorted(newline_at, content)) + 1
         if len(newline_at):
             numbers = self.newlines + 1 + np.arange(len(newline_at))  # the line each newline ends
             inside = (self.quotes + np.searchsorted(quote_at, newline_at)) % 2 == 1
