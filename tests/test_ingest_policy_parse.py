@@ -138,9 +138,9 @@ def test_a_shared_region_name_with_two_issuers(ingested):
                             "city or province (深圳市南山区, Shenzhen Nanshan) or use the 6-digit code")
 
 
-def test_trim_fast_path_removes_exactly_the_unicode_space_separators():
-    """modu_trim skips trim unless a text begins or ends with \\p{Zs}; over every code point,
-    what it, modu_trimmed and modu_blank do agrees with Unicode's Zs category (Python's
+def test_trim_removes_exactly_the_unicode_space_separators():
+    """Over every code point, what modu_trim, modu_trimmed and modu_blank (which skips trim
+    when a text begins with anything else) do agrees with Unicode's Zs category (Python's
     unicodedata, not DuckDB)."""
     spaces = {cp for cp in range(sys.maxunicode + 1) if unicodedata.category(chr(cp)) == "Zs"}
     con = duckdb.connect()
