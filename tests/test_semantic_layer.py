@@ -373,6 +373,21 @@ def test_a_run_of_the_release_alone_publishes_its_metrics_too(sample_refresh, tm
     assert code == 0 and out.splitlines()[1] == f"{BEIJING},47800" and now["release_id"] in err
 
 
+def _beijing_2023(folder) -> int:
+    return duckdb.execute(
+        f"SELECT ai_enterprises FROM read_parquet('{folder / 'metrics.ai_enterprises.parquet'}') "
+        f"WHERE region = '{BEIJING}' AND year(metric_time__year) = 2023").fetchone()[0]
+
+
+def _rebuild_city_indicators(settings: Settings) -> None:
+    """What a rebuild of the mart leaves behind: Beijing's 2023 count 1,000 higher, a new version."""
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("UPDATE marts.city_indicators SET ai_enterprise_count = ai_enterprise_count + 1000 "
+                    "WHERE region_code = ? AND year = 2023", [BEIJING])
+        con.execute("UPDATE audit.table_versions SET version = version || '-rebuilt' "
+                    "WHERE table_name = 'marts.city_indicators'")
+
+
 def test_metrics_of_unchanged_marts_are_linked_and_a_rebuilt_mart_computes_them_again(sample_refresh, tmp_path):
     """A release whose marts are the served release's links its metric files from it (nothing
     computed, orchestration/semantic/publish.py), and the metric assets say which release they
@@ -384,11 +399,6 @@ def test_metrics_of_unchanged_marts_are_linked_and_a_rebuilt_mart_computes_them_
     first = (settings.serving_dir / "current").resolve()
     tables = [m.table for m in semantic_manifest.metrics(semantic_manifest.read())]
 
-    def beijing_2023(folder) -> int:
-        return duckdb.execute(
-            f"SELECT ai_enterprises FROM read_parquet('{folder / 'metrics.ai_enterprises.parquet'}') "
-            f"WHERE region = '{BEIJING}' AND year(metric_time__year) = 2023").fetchone()[0]
-
     published = _publish_alone(settings, with_metrics=True)
     linked = (settings.serving_dir / "current").resolve()
     assert linked != first
@@ -396,13 +406,9 @@ def test_metrics_of_unchanged_marts_are_linked_and_a_rebuilt_mart_computes_them_
     assert all((linked / f"{t}.parquet").stat().st_ino == (first / f"{t}.parquet").stat().st_ino for t in tables)
     assert (linked / "metrics.inputs").read_text() == (first / "metrics.inputs").read_text()
     assert (linked / "metrics.json").read_text() == (first / "metrics.json").read_text()
-    assert beijing_2023(linked) == 47800
+    assert _beijing_2023(linked) == 47800
 
-    with duckdb.connect(str(settings.build_db)) as con:  # what a rebuild of the mart leaves behind
-        con.execute("UPDATE marts.city_indicators SET ai_enterprise_count = ai_enterprise_count + 1000 "
-                    "WHERE region_code = ? AND year = 2023", [BEIJING])
-        con.execute("UPDATE audit.table_versions SET version = version || '-rebuilt' "
-                    "WHERE table_name = 'marts.city_indicators'")
+    _rebuild_city_indicators(settings)
     published = _publish_alone(settings, with_metrics=True)
     computed = (settings.serving_dir / "current").resolve()
     assert computed != linked
@@ -410,7 +416,7 @@ def test_metrics_of_unchanged_marts_are_linked_and_a_rebuilt_mart_computes_them_
     assert not any((computed / f"{t}.parquet").stat().st_ino == (linked / f"{t}.parquet").stat().st_ino
                    for t in tables)
     assert (computed / "metrics.inputs").read_text() != (linked / "metrics.inputs").read_text()
-    assert beijing_2023(computed) == 48800
+    assert _beijing_2023(computed) == 48800
 
 
 def test_a_release_from_before_the_semantic_layer_is_said_to_have_no_metrics(sample_refresh, tmp_path):
@@ -423,3 +429,35 @@ def test_a_release_from_before_the_semantic_layer_is_said_to_have_no_metrics(sam
     code, out, err = ask(settings, "--metrics", "ai_enterprises", "--group-by", "region")
     assert (code, out) == (1, "")
     assert f"release {release.name} was published before the semantic layer" in err
+
+
+def test_a_rebuilt_mart_runs_the_served_releases_sql_and_other_definitions_are_planned_again(
+        sample_refresh, tmp_path, monkeypatch):
+    """Marts changed under the same definitions: the metrics are computed by the SQL MetricFlow
+    planned for the served release (its metrics.json), without MetricFlow. A served release
+    planned under other definitions (metrics.definitions) has MetricFlow plan every query
+    again, and for the same definitions it writes the same SQL."""
+    from orchestration.semantic import publish as metrics_publish
+
+    sample, _ = sample_refresh
+    settings = _warehouse_copy(sample, tmp_path)
+    first = (settings.serving_dir / "current").resolve()
+    planned = []
+    plan = metrics_publish._planned
+    monkeypatch.setattr(metrics_publish, "_planned", lambda *args: planned.append(args) or plan(*args))
+
+    _rebuild_city_indicators(settings)
+    _publish_alone(settings, with_metrics=True)
+    second = (settings.serving_dir / "current").resolve()
+    assert second != first and planned == []
+    assert (second / "metrics.json").read_text() == (first / "metrics.json").read_text()
+    assert (second / "metrics.definitions").read_text() == (first / "metrics.definitions").read_text()
+    assert _beijing_2023(second) == 48800
+
+    (second / "metrics.definitions").write_text("planned for other definitions", encoding="utf-8")
+    _rebuild_city_indicators(settings)
+    _publish_alone(settings, with_metrics=True)
+    third = (settings.serving_dir / "current").resolve()
+    assert third != second and len(planned) == 1
+    assert json.loads((third / "metrics.json").read_text()) == json.loads((first / "metrics.json").read_text())
+    assert _beijing_2023(third) == 49800

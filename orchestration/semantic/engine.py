@@ -25,7 +25,6 @@ from metricflow_semantics.specs.query_spec import MetricFlowQuerySpec
 from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
 
 from orchestration.semantic import manifest as semantic_manifest
-from orchestration.sql import identifier, literal
 
 
 class DuckDBClient:
@@ -93,19 +92,3 @@ class Metrics:
         started = time.monotonic()
         table = self.client.query(planned.sql)
         return Answer(planned.spec, planned.sql, table, time.monotonic() - started)
-
-
-def release_connection(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict) -> None:
-    """Make the tables the manifest's semantic models name readable on `con` as views over the
-    release's files in `folder` (<schema>.<table>.parquet), under the database name dbt gave
-    them (the build database's, `modu`), which becomes the default."""
-    relations = [m["node_relation"] for m in manifest["semantic_models"]]
-    databases = {r.get("database") for r in relations} - {None}
-    database = databases.pop() if len(databases) == 1 else "modu"
-    con.execute(f"ATTACH ':memory:' AS {identifier(database)}")
-    con.execute(f"USE {identifier(database)}")
-    for relation in relations:
-        schema, table = relation["schema_name"], relation["alias"]
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {identifier(schema)}")
-        con.execute(f"CREATE OR REPLACE VIEW {identifier(schema)}.{identifier(table)} AS "
-                    f"SELECT * FROM read_parquet({literal(folder / f'{schema}.{table}.parquet')})")

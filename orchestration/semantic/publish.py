@@ -13,7 +13,10 @@ semantic_manifest.json the definitions (the metrics command reads them from the 
 A night whose marts are the served release's (the same versions, orchestration/versions.py),
 under the same definitions and the same code, computes nothing: the metric files are
 hard-linked from the served release (release folders never change), as the marts are.
-metrics.inputs holds the version of what the metrics were computed from.
+metrics.inputs holds the version of what the metrics were computed from. A night whose
+marts changed under the same definitions runs the SQL MetricFlow wrote for the served
+release (metrics.json) on its own marts, without loading MetricFlow to write it again:
+metrics.definitions holds the version of the definitions that SQL was planned for.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import shutil
 from importlib.metadata import version as package_version
 from pathlib import Path
 
+import duckdb
+
 from orchestration import versions, warehouse
 from orchestration.semantic import manifest as semantic_manifest
 from orchestration.semantic.manifest import REGION, Metric
@@ -32,6 +37,7 @@ from orchestration.sql import identifier, literal
 
 QUERIES = "metrics.json"
 INPUTS = "metrics.inputs"
+DEFINITIONS = "metrics.definitions"
 _CODE = (Path(__file__), Path(__file__).with_name("engine.py"))  # what turns definitions and marts into rows
 
 
@@ -66,13 +72,36 @@ def _parquet_ready(con, sql: str) -> str:
     return f"SELECT * REPLACE ({casts}) FROM ({sql})"
 
 
+def definitions_version(manifest_path: Path) -> str:
+    """The version of what turns marts into metric rows: MetricFlow, this code and the semantic
+    manifest. The SQL MetricFlow writes for the metrics is the same under the same version."""
+    return versions.digest(package_version("metricflow"), *(p.read_text(encoding="utf-8") for p in _CODE),
+                           manifest_path.read_text(encoding="utf-8"))
+
+
 def inputs_version(manifest_path: Path, mart_versions: dict[str, str]) -> str | None:
-    """The version of what the metrics are computed from: MetricFlow, this code, the semantic
-    manifest and every published mart's version; None when a mart has no version."""
+    """The version of what the metrics are computed from: the definitions (definitions_version)
+    and every published mart's version; None when a mart has no version."""
     if not mart_versions or None in mart_versions.values():
         return None
-    return versions.digest(package_version("metricflow"), *(p.read_text(encoding="utf-8") for p in _CODE),
-                           manifest_path.read_text(encoding="utf-8"), json.dumps(sorted(mart_versions.items())))
+    return versions.digest(definitions_version(manifest_path), json.dumps(sorted(mart_versions.items())))
+
+
+def release_connection(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict) -> None:
+    """Make the tables the manifest's semantic models name readable on `con` as views over the
+    release's files in `folder` (<schema>.<table>.parquet), under the database name dbt gave
+    them (the build database's, `modu`), which becomes the default. MetricFlow's SQL names
+    them so, never by their files: it runs on any release's marts."""
+    relations = [m["node_relation"] for m in manifest["semantic_models"]]
+    databases = {r.get("database") for r in relations} - {None}
+    database = databases.pop() if len(databases) == 1 else "modu"
+    con.execute(f"ATTACH ':memory:' AS {identifier(database)}")
+    con.execute(f"USE {identifier(database)}")
+    for relation in relations:
+        schema, table = relation["schema_name"], relation["alias"]
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {identifier(schema)}")
+        con.execute(f"CREATE OR REPLACE VIEW {identifier(schema)}.{identifier(table)} AS "
+                    f"SELECT * FROM read_parquet({literal(folder / f'{schema}.{table}.parquet')})")
 
 
 def _carried(folder: Path, previous: Path | None, inputs: str | None, manifest: dict) -> dict[str, int] | None:
@@ -92,6 +121,30 @@ def _carried(folder: Path, previous: Path | None, inputs: str | None, manifest: 
     return {table: rows[table] for table in tables}
 
 
+def _planned_before(previous: Path | None, definitions: str) -> dict[str, dict] | None:
+    """The previous release's queries and their SQL (metrics.json), when planned under the same
+    definitions; None when MetricFlow must plan them."""
+    if previous is None or not (previous / DEFINITIONS).exists() or not (previous / QUERIES).exists():
+        return None
+    if (previous / DEFINITIONS).read_text(encoding="utf-8") != definitions:
+        return None
+    return json.loads((previous / QUERIES).read_text(encoding="utf-8"))
+
+
+def _planned(manifest_path: Path, manifest: dict, con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """Each metric's query at its standard grain, and the SQL MetricFlow writes for it."""
+    from orchestration.semantic.engine import Metrics  # metricflow: only when the definitions changed
+
+    layer = Metrics(manifest_path, con)
+    queries: dict[str, dict] = {}
+    for metric in semantic_manifest.metrics(manifest):
+        group_by = standard_group_by(metric, manifest)
+        planned = layer.plan([metric.name], group_by, order_by=[REGION, metric.time_column])
+        queries[metric.name] = {"label": metric.label, "metrics": [metric.name], "group_by": group_by,
+                                "order_by": [REGION, metric.time_column], "sql": planned.sql}
+    return queries
+
+
 def write_metrics(folder: Path, settings: Settings, manifest_path: Path = semantic_manifest.SEMANTIC_MANIFEST,
                   inputs: str | None = None, previous: Path | None = None
                   ) -> tuple[dict[str, int], dict[str, dict], str | None]:
@@ -100,34 +153,31 @@ def write_metrics(folder: Path, settings: Settings, manifest_path: Path = semant
     the release the files were linked from or None when they were computed).
 
     inputs (inputs_version) and previous (the served release's folder): when the previous
-    release's metrics were computed from the same inputs, they are linked, not computed."""
+    release's metrics were computed from the same inputs, they are linked, not computed; when
+    only its marts differ, its SQL is run on this release's marts."""
     shutil.copyfile(manifest_path, folder / semantic_manifest.RELEASE_FILE)
     manifest_path = folder / semantic_manifest.RELEASE_FILE
     manifest = semantic_manifest.read(manifest_path)
+    definitions = definitions_version(manifest_path)
+    (folder / DEFINITIONS).write_text(definitions, encoding="utf-8")
     if inputs is not None:
         (folder / INPUTS).write_text(inputs, encoding="utf-8")
+    described = {m.table: _descriptions(m, manifest) for m in semantic_manifest.metrics(manifest)}
     carried = _carried(folder, previous, inputs, manifest)
     if carried is not None:
-        return carried, {m.table: _descriptions(m, manifest) for m in semantic_manifest.metrics(manifest)}, previous.name
-    from orchestration.semantic.engine import Metrics, release_connection  # metricflow: only when metrics are computed
-
+        return carried, described, previous.name
+    queries = _planned_before(previous, definitions)
     counts: dict[str, int] = {}
-    described: dict[str, dict] = {}
-    queries: dict[str, dict] = {}
     con = warehouse.duckdb_connect(settings)
     try:
         release_connection(con, folder, manifest)
-        layer = Metrics(manifest_path, con)
-        for metric in layer.metrics.values():
-            group_by = standard_group_by(metric, manifest)
-            planned = layer.plan([metric.name], group_by, order_by=[REGION, metric.time_column])
+        if queries is None:
+            queries = _planned(manifest_path, manifest, con)
+        for metric in semantic_manifest.metrics(manifest):
             target = folder / f"{metric.table}.parquet"
-            con.execute(f"COPY ({_parquet_ready(con, planned.sql)}) TO {literal(target)} "
+            con.execute(f"COPY ({_parquet_ready(con, queries[metric.name]['sql'])}) TO {literal(target)} "
                         f"(FORMAT parquet, COMPRESSION zstd)")
             counts[metric.table] = con.execute(f"SELECT count(*) FROM read_parquet({literal(target)})").fetchone()[0]
-            described[metric.table] = _descriptions(metric, manifest)
-            queries[metric.name] = {"label": metric.label, "metrics": [metric.name], "group_by": group_by,
-                                    "order_by": [REGION, metric.time_column], "sql": planned.sql}
     finally:
         con.close()
     (folder / QUERIES).write_text(json.dumps(queries, ensure_ascii=False, indent=1), encoding="utf-8")
