@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # imported where it is used: the sensors and freshness checks
     import numpy as np
 
 CHUNK = 1 << 24  # large blocks: Python's per-call cost vanishes, memory stays bounded
-# Where every 64th line starts is kept: 16 KB per million lines, and a rejected line's text
+# Where every 64th line starts is kept: 125 KB per million lines, and a rejected line's text
 # is found by reading at most 63 lines before it.
 LINE_INDEX_STEP = 64
 GZIP_MAGIC = b"\x1f\x8b"

@@ -153,7 +153,7 @@ def _forget(con: duckdb.DuckDBPyConnection, source: Source, content_hash: str) -
 
 def _fingerprint(source: Source, path: Path, raw_dir: Path, seen: dict, loaded: set[str], scratch_dir: Path) -> _Plan:
     """One landed file's plan: known from its unchanged stat, or read once (files.inspect,
-    which inflates a gzipped CSV file into the scratch folder on the way)."""
+    which writes a gzipped CSV or a GB18030 file's text into the scratch folder on the way)."""
     relative = path.relative_to(raw_dir).as_posix()
     stat = Stat.of(path)
     before = seen.get(relative)
@@ -177,7 +177,7 @@ def _planned(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path,
     The files are fingerprinted in a background thread, in order, one file ahead of the
     load: hashing, inflating and scanning bytes release the GIL, DuckDB's parse does too,
     so on a night that lands several files the Python pass hides behind DuckDB's, and at
-    most two inflated copies are in the scratch folder at once. When a file is unreadable,
+    most two text copies are in the scratch folder at once. When a file is unreadable,
     the source fails naming every unreadable file (nothing is committed; the caller
     removes what it parsed). The copies of files not loaded go when the plans do.
     """
