@@ -72,7 +72,6 @@ def test_quoted_line_breaks_and_empty_lines_keep_exact_physical_lines(tmp_path, 
     assert (file_report.data_lines, file_report.kept, file_report.rejected) == (6, 4, 2)
 
 
-
 def _far_lines() -> tuple[list[str], dict[int, str]]:
     """A 250-line registry file and its rejected records (a wrong check character) by first
     line: single lines and one over lines 64-65, across the first step of the line index
@@ -190,7 +189,8 @@ def test_an_unchanged_file_is_known_by_its_stat_and_not_read_again(tmp_path, mon
     landing.ingest("enterprises")
     read = []
     real_inspect = loader.inspect
-    monkeypatch.setattr(loader, "inspect", lambda path, *args, **kwargs: read.append(path.name) or real_inspect(path, *args, **kwargs))
+    monkeypatch.setattr(loader, "inspect",
+                        lambda path, *args, **kwargs: read.append(path.name) or real_inspect(path, *args, **kwargs))
     landing.ingest("enterprises")
     assert read == []  # same path, size and modification time: the recorded hash stands
     target = landing.raw_dir / "enterprises" / "values.csv"

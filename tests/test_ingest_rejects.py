@@ -141,7 +141,8 @@ def test_uscc_check_macro_agrees_with_stdnum_on_digit_and_letter_codes():
     run_sql_file(con, "parsing.sql")
     con.execute("CREATE TABLE codes (code VARCHAR, valid BOOLEAN)")
     con.executemany("INSERT INTO codes VALUES (?, ?)", codes)
-    disagree = con.execute("SELECT code, valid FROM codes WHERE modu_uscc_check_ok(code) IS DISTINCT FROM valid").fetchall()
+    disagree = con.execute(
+        "SELECT code, valid FROM codes WHERE modu_uscc_check_ok(code) IS DISTINCT FROM valid").fetchall()
     assert disagree == []
     assert con.execute("SELECT count(*) FILTER (WHERE modu_uscc_check_ok(code)) FROM codes").fetchone()[0] == 4004
 
