@@ -115,13 +115,13 @@ def _physical_lines(reader_lines: list[int], continuation: list[int]) -> list[in
     return physical
 
 
-def read_csv_file(con: duckdb.DuckDBPyConnection, source: Source, landed: LandedFile, readable: Path,
-                  layout: Layout, stage_dir: Path) -> FileRead:
+def read_csv_file(con: duckdb.DuckDBPyConnection, source: Source, landed: LandedFile, layout: Layout,
+                  stage_dir: Path) -> FileRead:
     """Write `landed` for one CSV file and say which lines were rejected (see the module docstring)."""
     if not con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]:
         raise RuntimeError("the CSV reader's rows are numbered by their order: read_csv_file needs a connection "
                            "that keeps insertion order (warehouse.connect(settings, keep_order=True))")
-    gzipped = landed.gzipped and readable == landed.path
+    readable, gzipped = landed.readable, landed.readable_gzipped
     width = len(layout.header)
     options = _reader_options(readable, gzipped, width)
     # One scan: the reader's rows in file order (the connection keeps insertion order, so

@@ -72,6 +72,10 @@ class LandedFile:
         """What DuckDB reads: the text copy, or the file (a gzipped one it inflates itself)."""
         return self.text_copy or self.path
 
+    @property
+    def readable_gzipped(self) -> bool:
+        return self.gzipped and self.text_copy is None
+
 
 def discover(raw_dir: Path, folder: str, suffixes: tuple[str, ...]) -> list[Path]:
     base = raw_dir / folder

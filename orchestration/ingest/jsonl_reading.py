@@ -8,8 +8,6 @@ and the lines that hold no JSON object as structural rejects.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
 from orchestration.errors import UnreadableFile
@@ -18,8 +16,8 @@ from orchestration.ingest.reading import FileRead
 from orchestration.ingest.sources import Source
 from orchestration.sql import literal
 
-def read_jsonl_file(con: duckdb.DuckDBPyConnection, source: Source, landed: LandedFile, readable: Path) -> FileRead:
-    gzipped = landed.gzipped and readable == landed.path
+def read_jsonl_file(con: duckdb.DuckDBPyConnection, source: Source, landed: LandedFile) -> FileRead:
+    readable, gzipped = landed.readable, landed.readable_gzipped
     # One VARCHAR per physical line: no delimiter or quote can split it, and empty lines
     # stay in place (as NULL), so row order is line order.
     con.execute(f"""

@@ -232,13 +232,12 @@ def _load_file(con: duckdb.DuckDBPyConnection, source: Source, plan: _Plan, parq
                ingested_at: datetime) -> FileReport:
     """Parse one file into its partial Parquet file; its rejected rows into modu_pending_rejects."""
     landed = plan.landed
-    readable = landed.readable
     partial = raw_store.partial_path(parquet_dir, source, landed.content_hash)
     partial.parent.mkdir(parents=True, exist_ok=True)
     read: FileRead | None = None
     try:
-        read = (read_csv_file(con, source, landed, readable, plan.layout, partial.parent) if source.format == "csv"
-                else read_jsonl_file(con, source, landed, readable))
+        read = (read_csv_file(con, source, landed, plan.layout, partial.parent) if source.format == "csv"
+                else read_jsonl_file(con, source, landed))
         con.execute(source.fields_view_sql())
         setup, parse = _parse_sql(source)
         for statement in setup:
@@ -277,8 +276,8 @@ def _load_file(con: duckdb.DuckDBPyConnection, source: Source, plan: _Plan, parq
     finally:
         for scratch in (read.scratch if read else []):
             scratch.unlink(missing_ok=True)
-        if readable != landed.path:
-            readable.unlink(missing_ok=True)
+        if landed.text_copy is not None:
+            landed.text_copy.unlink(missing_ok=True)
     kept = rows - len(parse_rejects)
     return FileReport(landed.relative_path, landed.content_hash, "loaded", landed.encoding,
                       data_lines=rows + len(structural), kept=kept, rejected=len(rejects), method=read.method)

@@ -33,6 +33,8 @@ def register() -> None:
     rows_metric = "unexpected_rows_query.table"
     count_by_query = QueryRowCount._sqlalchemy  # GX's own count query, for a full fetch
 
+    # Defining the subclass is the registration: GX's metric providers register their
+    # metric (by its name, here the parent's) when their class is created.
     class RowCountFromRows(UnexpectedRowsQueryRowCount):
         @classmethod
         def _get_evaluation_dependencies(cls, metric, configuration=None, execution_engine=None,
