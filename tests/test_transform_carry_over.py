@@ -71,11 +71,12 @@ def test_a_relationship_between_a_rebuilt_and_a_carried_model_is_tested_again(ni
     assert all(status == "pass" for _, status in runs)
 
 
-def test_a_unit_test_runs_again_for_new_code_not_for_new_data(nights):
+def test_a_night_runs_data_tests_and_no_unit_test(nights):
     """published_figures is rebuilt on night 2 (an indicator file landed) and its data tests run
-    again; its unit tests read fixtures, not the new rows, and are carried over."""
+    again; its unit tests run on no night (they test code, in `make test`)."""
     settings, first, second, _ = nights
-    assert [run for run, _ in _test_runs(settings, "published_figures.published_figures_keep_forecasts")] == [first.run_id]
+    assert _test_runs(settings, "published_figures.published_figures_keep_forecasts") == []
+    assert _test_runs(settings, "unit_test.") == []
     assert [run for run, _ in _test_runs(settings, "unique_combination_published_figures")] == [first.run_id,
                                                                                                second.run_id]
 

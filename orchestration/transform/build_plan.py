@@ -1,6 +1,6 @@
 """Which dbt nodes a night must build, and what it carries over unchanged.
 
-Every dbt node (seed, model, data test, unit test) gets a version: a digest of its own
+Every dbt node a night runs (seed, model, data test) gets a version: a digest of its own
 definition (code, config, columns and contract, test arguments), of everything the
 whole project shares (dbt's version, the target, every project macro) and of the
 versions of the nodes and sources it reads. A raw source's version is the one the
@@ -8,8 +8,7 @@ ingest recorded (orchestration/versions.py): it changes only when files land or 
 
 An incremental model also has a definition version: the same digest with every raw
 source left out, so it changes with the model's code, the seeds and the code upstream,
-never with data. A unit test's version is its definition version: it reads fixtures,
-not tables, so only code makes it run again. A model built incrementally keeps its old
+never with data. A model built incrementally keeps its old
 rows, so when its definition version differs from the one its rows were built with, the
 plan has the table dropped and dbt builds it from scratch: rows computed by old code
 never stay beside new ones.
@@ -44,9 +43,7 @@ CREATE TABLE IF NOT EXISTS audit.incremental_definitions (
     relation VARCHAR PRIMARY KEY, definition_version VARCHAR, run_id VARCHAR, recorded_at TIMESTAMP);
 """
 BUILT = ("seed", "model")
-TESTS = ("test", "unit_test")
-_DEFINITION_KEYS = ("checksum", "raw_code", "config", "columns", "contract", "test_metadata", "given", "expect",
-                    "alias", "schema")
+_DEFINITION_KEYS = ("checksum", "raw_code", "config", "columns", "contract", "test_metadata", "alias", "schema")
 
 
 @dataclass(frozen=True)
@@ -76,13 +73,13 @@ class BuildPlan:
 
 def _nodes(manifest: dict[str, Any]) -> dict[str, Node]:
     found = {}
-    for unique_id, props in [*manifest["nodes"].items(), *manifest.get("unit_tests", {}).items()]:
+    for unique_id, props in manifest["nodes"].items():
         kind = props["resource_type"]
-        if kind not in (*BUILT, *TESTS):
+        if kind not in (*BUILT, "test"):
             continue
         relation = f"{props['schema']}.{props['alias']}" if kind in BUILT else None
         depends = tuple(props.get("depends_on", {}).get("nodes", []))
-        attached = props.get("attached_node") or (depends[0] if kind in TESTS and len(depends) == 1 else None)
+        attached = props.get("attached_node") or (depends[0] if kind == "test" and len(depends) == 1 else None)
         found[unique_id] = Node(unique_id, kind, tuple(props["fqn"]), relation, depends, attached)
     return found
 
@@ -99,9 +96,9 @@ def _definition(props: dict[str, Any]) -> str:
 
 
 def node_versions(manifest: dict[str, Any], source_versions: dict[str, str], target: str) -> dict[str, str]:
-    """unique_id -> version for every seed, model and test (see the module docstring)."""
+    """unique_id -> version for every seed, model and data test (see the module docstring)."""
     shared = _shared_digest(manifest, target)
-    props_of = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    props_of = manifest["nodes"]
     sources = {uid: source_versions.get(f"{s['schema']}.{s['name']}", "unknown")
                for uid, s in manifest["sources"].items()}
     found: dict[str, str] = {}
@@ -117,7 +114,7 @@ def node_versions(manifest: dict[str, Any], source_versions: dict[str, str], tar
         return found[unique_id]
 
     for unique_id, props in props_of.items():
-        if props["resource_type"] in (*BUILT, *TESTS):
+        if props["resource_type"] in (*BUILT, "test"):
             version(unique_id)
     return found
 
@@ -173,10 +170,6 @@ def plan(manifest: dict[str, Any], selected: set[str], con: duckdb.DuckDBPyConne
     tests = previous_test_results(con)
     existing = existing_relations(con)
     nodes = _nodes(manifest)
-    # A unit test reads fixtures, not tables: its version leaves the raw sources out, so a night
-    # that only lands data does not run it again (changed code upstream of it still does).
-    for unique_id in manifest.get("unit_tests", {}):
-        current[unique_id] = definitions[unique_id]
     result = BuildPlan(current)
     incremental = _incremental(manifest)
     for unique_id in sorted(selected):
@@ -187,14 +180,9 @@ def plan(manifest: dict[str, Any], selected: set[str], con: duckdb.DuckDBPyConne
             unchanged = (not full_refresh and node.relation in existing
                          and recorded.get(node.relation) == current[unique_id])
             built_by = runs.get(node.relation)
-        elif node.resource_type == "test":
+        else:
             previous = tests.get(unique_id)
             unchanged = not full_refresh and previous is not None and previous[0] == current[unique_id]
-            built_by = previous[4] if previous else None
-        else:  # a unit test: it reads fixtures, not tables; unchanged code passed before
-            previous = tests.get(unique_id)
-            unchanged = (not full_refresh and previous is not None and previous[0] == current[unique_id]
-                         and previous[1] == "pass")
             built_by = previous[4] if previous else None
         if unchanged:
             result.carry.append(node)
@@ -221,7 +209,7 @@ def record_results(con: duckdb.DuckDBPyConnection, build_plan: BuildPlan, run_re
                    manifest: dict[str, Any], run_id: str) -> None:
     """After dbt: the new versions of what it built, and the results of the tests it ran."""
     con.execute(TEST_RESULTS_DDL)
-    props_of = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    props_of = manifest["nodes"]
     tests = []
     for result in run_results.get("results", []):
         unique_id = result["unique_id"]
@@ -235,7 +223,7 @@ def record_results(con: duckdb.DuckDBPyConnection, build_plan: BuildPlan, run_re
                 con.execute(INCREMENTAL_DDL)
                 con.execute("INSERT OR REPLACE INTO audit.incremental_definitions VALUES (?, ?, ?, current_timestamp)",
                             [relation, build_plan.definitions[relation], run_id])
-        elif props["resource_type"] in TESTS and result["status"] in ("pass", "fail", "warn", "error"):
+        elif props["resource_type"] == "test" and result["status"] in ("pass", "fail", "warn", "error"):
             tests.append([unique_id, build_plan.versions[unique_id], result["status"], result.get("failures"),
                           (result.get("message") or "")[:2000], run_id])
     if tests:

@@ -1,7 +1,8 @@
 """The dbt project as Dagster assets: seeds, staging, intermediate and marts, tests as checks.
 
 A night builds only what changed (build_plan.py): the nodes whose code or inputs
-changed since they were built, and their tests. The others are reported as carried
+changed since they were built, and their data tests (unit tests test the code, in
+`make test`: dbt_run.NIGHT_EXCLUDES). The others are reported as carried
 over, with the results their tests had, so the UI shows every asset and check on
 every night and says which were computed tonight. MODU_TARGET picks the profile
 target dbt builds on; after a Spark build the marts are copied into the build
@@ -47,9 +48,6 @@ def _selected_nodes(context: AssetExecutionContext, manifest: dict[str, Any]) ->
             selected.add(unique_id)
         elif kind == "test" and get_asset_check_key_for_test(manifest, TRANSLATOR, unique_id, None) in checks:
             selected.add(unique_id)
-    models = {uid for uid in selected if uid.startswith("model.")}
-    selected |= {uid for uid, props in manifest.get("unit_tests", {}).items()
-                 if set(props["depends_on"]["nodes"]) & models}
     return selected
 
 
@@ -107,7 +105,7 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, setting
                          + (" (--full-refresh: " + ("; ".join(requests) or "MODU_FULL_REFRESH is set") + ")"
                             if full else ""))
         if plan.build:
-            args = ["build", *(["--full-refresh"] if full else []), "--target", s.target]
+            args = ["build", *dbt_run.NIGHT_EXCLUDES, *(["--full-refresh"] if full else []), "--target", s.target]
             if plan.carry:
                 # One argument (dbt splits it). Tests are selected by name (fqn:*), not through the
                 # models they read: excluding a carried model must not drop a test that reads it and
