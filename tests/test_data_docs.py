@@ -187,3 +187,22 @@ def test_chromium_renders_the_docs_with_the_network_off(settings, tmp_path):
     assert len(re.findall(r'<tr[^>]*data-index="\d+"', dom)) >= 2  # the expectations' tables
     # Vega drew the distribution chart of the KL-divergence expectation (expected and observed)
     assert len(re.findall(r'<svg[^>]*class="marks"', dom)) == 2
+
+
+def test_vega_is_bundled_once_per_installation_and_copied_into_each_site(tmp_path, monkeypatch):
+    import vl_convert
+
+    bundled = []
+    real = vl_convert.javascript_bundle
+    monkeypatch.setattr(vl_convert, "javascript_bundle", lambda *a, **k: bundled.append(1) or real(*a, **k))
+    monkeypatch.setattr(data_docs, "PREPARED_DIR", tmp_path / "build")
+    first, second = tmp_path / "first_site", tmp_path / "second_site"
+    data_docs.vendor_static_files(first)  # a fresh installation: bundled now, into build/
+    data_docs.vendor_static_files(second)  # another warehouse: copied
+    assert len(bundled) == 1
+    scripts = [(site / "static" / "vendor" / "vega" / "vega-bundle.js").read_text(encoding="utf-8")
+               for site in (first, second)]
+    assert scripts[0] == scripts[1] and "window.vegaEmbed=" in scripts[0]
+    stamps = [json.loads((site / "static" / "vendor" / "VERSIONS.json").read_text(encoding="utf-8"))
+              for site in (first, second)]
+    assert stamps[0] == stamps[1] and stamps[0]["vega"].startswith("vega ")

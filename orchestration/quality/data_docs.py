@@ -19,11 +19,15 @@ where its classes are subclassed.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
 
+from orchestration.settings import REPO_ROOT
+
 SITE_NAME = "local_site"
+PREPARED_DIR = REPO_ROOT / "build"  # what `make` prepares for every warehouse of this installation
 VENDOR = "static/vendor/"
 SHIPPED_DIR = Path(__file__).parent / "data_docs_vendor"
 SHIPPED = {"bootstrap-table": "1.19.1", "bootstrap-datepicker": "1.9.0", "bootstrap-dark": "1.1.0"}
@@ -138,16 +142,27 @@ def _package_sources() -> tuple[dict[str, str], list[tuple[Path, str]]]:
     return versions, files + shipped
 
 
-def _vega_bundle() -> tuple[str, str]:
-    """Vega, Vega-Lite and Vega-Embed in one classic script (from vl-convert), and their versions."""
+def prepared_vega_bundle() -> Path:
+    """Vega, Vega-Lite and Vega-Embed in one classic script, as vl-convert bundles them, with
+    their versions: a JSON file in the installation's build folder, named by vl-convert's
+    version. Bundling takes vl-convert over a second, so it is done once per installation
+    (`make` runs it with the dbt parse, orchestration.cli prepare), not on every warehouse's
+    first night; a night that finds no file for its vl-convert makes it."""
     import vl_convert
 
+    prepared = PREPARED_DIR / f"vega-bundle-vl-convert-{vl_convert.__version__}.json"
+    if prepared.exists():
+        return prepared
     # The bundle declares top-level consts: a function scope keeps them out of the page's globals.
     exports = "window.vega = vega; window.vegaLite = vegaLite; window.vegaEmbed = vegaEmbed;"
     script = "(function () {\n" + vl_convert.javascript_bundle(exports) + "\n})();\n"
     version = (f"vega {vl_convert.get_vega_version()}, vega-lite {vl_convert.get_vegalite_versions()[-1]}, "
                f"vega-embed {vl_convert.get_vega_embed_version()}")
-    return script, version
+    PREPARED_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = prepared.with_name(f".{prepared.name}.{os.getpid()}")
+    tmp.write_text(json.dumps({"script": script, "version": version}), encoding="utf-8")
+    os.replace(tmp, prepared)  # a concurrent night reads a whole file or none
+    return prepared
 
 
 def vendor_static_files(site: Path) -> None:
@@ -164,10 +179,10 @@ def vendor_static_files(site: Path) -> None:
     for source, name in files:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target / name)
-    script, vega_versions = _vega_bundle()
+    vega = json.loads(prepared_vega_bundle().read_text(encoding="utf-8"))
     (target / "vega").mkdir(parents=True, exist_ok=True)
-    (target / "vega" / "vega-bundle.js").write_text(script, encoding="utf-8")
-    stamp.write_text(json.dumps({"packages": versions, "vega": vega_versions}, indent=2), encoding="utf-8")
+    (target / "vega" / "vega-bundle.js").write_text(vega["script"], encoding="utf-8")
+    stamp.write_text(json.dumps({"packages": versions, "vega": vega["version"]}, indent=2), encoding="utf-8")
 
 
 def page_of(site: Path, key) -> Path:
