@@ -8,10 +8,10 @@ ingest recorded (orchestration/versions.py): it changes only when files land or 
 
 An incremental model also has a definition version: the same digest with every raw
 source left out, so it changes with the model's code, the seeds and the code upstream,
-never with data. A model built incrementally keeps its old
-rows, so when its definition version differs from the one its rows were built with, the
-plan has the table dropped and dbt builds it from scratch: rows computed by old code
-never stay beside new ones.
+never with data. A model built incrementally keeps its old rows, so when its definition
+version differs from the one its rows were built with, the plan has the table dropped
+and dbt builds it from scratch: rows computed by old code never stay beside new ones.
+(dbt's unit tests are no node of a night: dbt_run.NIGHT_EXCLUDES.)
 
 A node whose version equals the one recorded when it was last built, and whose table
 is still there, is unchanged: the night does not build it again. Its Dagster asset is
