@@ -1,7 +1,8 @@
 """Command-line entry points behind the Makefile: refresh, ui, docs, serve.
 
-    python -m orchestration.cli prepare   parse the dbt project and bundle Data Docs' Vega ahead of time
-                                          (make runs it when the project or the environment changes)
+    python -m orchestration.cli prepare   parse the dbt project, plan the metrics' SQL and bundle Data Docs'
+                                          Vega ahead of time (make runs it when the project or the
+                                          environment changes)
     python -m orchestration.cli refresh   run nightly_refresh now and print a summary
     python -m orchestration.cli ui        Dagster UI + daemon on 127.0.0.1 (schedule and sensor run)
     python -m orchestration.cli docs      the dbt docs as one page that opens from disk (warehouse/dbt-docs/)
@@ -63,12 +64,14 @@ def prepare_dagster_home(s: settings_module.Settings) -> Path:
 
 
 def prepare() -> int:
-    """The dbt manifest and parse the Dagster definitions and every run start from, and the
-    Vega bundle every warehouse's Data Docs copy."""
+    """The dbt manifest and parse the Dagster definitions and every run start from, the metrics'
+    SQL every release runs, and the Vega bundle every warehouse's Data Docs copy."""
     from orchestration.quality.data_docs import prepared_vega_bundle
+    from orchestration.semantic.publish import prepared_queries
     from orchestration.transform.dbt_run import prepare as prepare_dbt
 
     print(f"dbt manifest: {prepare_dbt(settings_module.load())}")
+    print(f"the metrics' SQL: {prepared_queries()}")
     print(f"Data Docs' Vega bundle: {prepared_vega_bundle()}")
     return 0
 

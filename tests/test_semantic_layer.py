@@ -431,33 +431,34 @@ def test_a_release_from_before_the_semantic_layer_is_said_to_have_no_metrics(sam
     assert f"release {release.name} was published before the semantic layer" in err
 
 
-def test_a_rebuilt_mart_runs_the_served_releases_sql_and_other_definitions_are_planned_again(
+def test_the_metrics_sql_is_planned_once_per_definitions_and_run_on_each_releases_marts(
         sample_refresh, tmp_path, monkeypatch):
-    """Marts changed under the same definitions: the metrics are computed by the SQL MetricFlow
-    planned for the served release (its metrics.json), without MetricFlow. A served release
-    planned under other definitions (metrics.definitions) has MetricFlow plan every query
-    again, and for the same definitions it writes the same SQL."""
+    """MetricFlow's SQL depends on the definitions alone: it is planned once into the
+    installation's prepared folder (build/, which `make` fills) and every release runs it on
+    its own marts, without MetricFlow. A folder with no file for these definitions has
+    MetricFlow plan every query again, and it writes the SQL the served release ran."""
     from orchestration.semantic import publish as metrics_publish
 
     sample, _ = sample_refresh
     settings = _warehouse_copy(sample, tmp_path)
     first = (settings.serving_dir / "current").resolve()
+    monkeypatch.setattr(metrics_publish, "PREPARED_DIR", tmp_path / "build")
     planned = []
     plan = metrics_publish._planned
     monkeypatch.setattr(metrics_publish, "_planned", lambda *args: planned.append(args) or plan(*args))
 
     _rebuild_city_indicators(settings)
-    _publish_alone(settings, with_metrics=True)
+    _publish_alone(settings, with_metrics=True)  # nothing prepared: planned, and kept
     second = (settings.serving_dir / "current").resolve()
-    assert second != first and planned == []
-    assert (second / "metrics.json").read_text() == (first / "metrics.json").read_text()
-    assert (second / "metrics.definitions").read_text() == (first / "metrics.definitions").read_text()
+    assert second != first and len(planned) == 1
+    (prepared,) = (tmp_path / "build").glob("metrics-*.json")
+    assert prepared.name.startswith(f"metrics-{(first / 'metrics.definitions').read_text()[:32]}")
+    assert json.loads((second / "metrics.json").read_text()) == json.loads((first / "metrics.json").read_text())
+    assert json.loads(prepared.read_text()) == json.loads((first / "metrics.json").read_text())
     assert _beijing_2023(second) == 48800
 
-    (second / "metrics.definitions").write_text("planned for other definitions", encoding="utf-8")
     _rebuild_city_indicators(settings)
-    _publish_alone(settings, with_metrics=True)
+    _publish_alone(settings, with_metrics=True)  # prepared: MetricFlow is not asked again
     third = (settings.serving_dir / "current").resolve()
     assert third != second and len(planned) == 1
-    assert json.loads((third / "metrics.json").read_text()) == json.loads((first / "metrics.json").read_text())
     assert _beijing_2023(third) == 49800

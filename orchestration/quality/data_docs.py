@@ -24,10 +24,9 @@ import re
 import shutil
 from pathlib import Path
 
-from orchestration.settings import REPO_ROOT
+from orchestration.settings import PREPARED_DIR
 
 SITE_NAME = "local_site"
-PREPARED_DIR = REPO_ROOT / "build"  # what `make` prepares for every warehouse of this installation
 VENDOR = "static/vendor/"
 SHIPPED_DIR = Path(__file__).parent / "data_docs_vendor"
 SHIPPED = {"bootstrap-table": "1.19.1", "bootstrap-datepicker": "1.9.0", "bootstrap-dark": "1.1.0"}

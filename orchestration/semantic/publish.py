@@ -13,10 +13,13 @@ semantic_manifest.json the definitions (the metrics command reads them from the 
 A night whose marts are the served release's (the same versions, orchestration/versions.py),
 under the same definitions and the same code, computes nothing: the metric files are
 hard-linked from the served release (release folders never change), as the marts are.
-metrics.inputs holds the version of what the metrics were computed from. A night whose
-marts changed under the same definitions runs the SQL MetricFlow wrote for the served
-release (metrics.json) on its own marts, without loading MetricFlow to write it again:
-metrics.definitions holds the version of the definitions that SQL was planned for.
+metrics.inputs holds the version of what the metrics were computed from.
+
+MetricFlow's SQL depends on the definitions alone (MetricFlow, this code and the semantic
+manifest: metrics.definitions holds their version), never on the marts. So it is planned
+once per installation, when `make` prepares the dbt parse (orchestration.cli prepare), into
+build/metrics-<definitions version>.json, and every night runs that SQL on its own marts
+without loading MetricFlow; a night that finds no file for its definitions plans it.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import duckdb
 from orchestration import versions, warehouse
 from orchestration.semantic import manifest as semantic_manifest
 from orchestration.semantic.manifest import REGION, Metric
-from orchestration.settings import Settings
+from orchestration.settings import PREPARED_DIR, Settings
 from orchestration.sql import identifier, literal
 
 QUERIES = "metrics.json"
@@ -121,28 +124,36 @@ def _carried(folder: Path, previous: Path | None, inputs: str | None, manifest: 
     return {table: rows[table] for table in tables}
 
 
-def _planned_before(previous: Path | None, definitions: str) -> dict[str, dict] | None:
-    """The previous release's queries and their SQL (metrics.json), when planned under the same
-    definitions; None when MetricFlow must plan them."""
-    if previous is None or not (previous / DEFINITIONS).exists() or not (previous / QUERIES).exists():
-        return None
-    if (previous / DEFINITIONS).read_text(encoding="utf-8") != definitions:
-        return None
-    return json.loads((previous / QUERIES).read_text(encoding="utf-8"))
-
-
-def _planned(manifest_path: Path, manifest: dict, con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+def _planned(manifest_path: Path, manifest: dict) -> dict[str, dict]:
     """Each metric's query at its standard grain, and the SQL MetricFlow writes for it."""
     from orchestration.semantic.engine import Metrics  # metricflow: only when the definitions changed
 
-    layer = Metrics(manifest_path, con)
-    queries: dict[str, dict] = {}
-    for metric in semantic_manifest.metrics(manifest):
-        group_by = standard_group_by(metric, manifest)
-        planned = layer.plan([metric.name], group_by, order_by=[REGION, metric.time_column])
-        queries[metric.name] = {"label": metric.label, "metrics": [metric.name], "group_by": group_by,
-                                "order_by": [REGION, metric.time_column], "sql": planned.sql}
+    con = duckdb.connect()  # MetricFlow writes the SQL without reading a table
+    try:
+        layer = Metrics(manifest_path, con)
+        queries: dict[str, dict] = {}
+        for metric in semantic_manifest.metrics(manifest):
+            group_by = standard_group_by(metric, manifest)
+            planned = layer.plan([metric.name], group_by, order_by=[REGION, metric.time_column])
+            queries[metric.name] = {"label": metric.label, "metrics": [metric.name], "group_by": group_by,
+                                    "order_by": [REGION, metric.time_column], "sql": planned.sql}
+    finally:
+        con.close()
     return queries
+
+
+def prepared_queries(manifest_path: Path = semantic_manifest.SEMANTIC_MANIFEST) -> Path:
+    """The installation's file of each metric's query and SQL for these definitions (see the
+    module docstring), planned now if there is none: MetricFlow's import and planning cost
+    about a second."""
+    prepared = PREPARED_DIR / f"metrics-{definitions_version(manifest_path)[:32]}.json"
+    if not prepared.exists():
+        queries = _planned(manifest_path, semantic_manifest.read(manifest_path))
+        PREPARED_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = prepared.with_name(f".{prepared.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(queries, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, prepared)  # a concurrent night reads a whole file or none
+    return prepared
 
 
 def write_metrics(folder: Path, settings: Settings, manifest_path: Path = semantic_manifest.SEMANTIC_MANIFEST,
@@ -153,8 +164,8 @@ def write_metrics(folder: Path, settings: Settings, manifest_path: Path = semant
     the release the files were linked from or None when they were computed).
 
     inputs (inputs_version) and previous (the served release's folder): when the previous
-    release's metrics were computed from the same inputs, they are linked, not computed; when
-    only its marts differ, its SQL is run on this release's marts."""
+    release's metrics were computed from the same inputs, they are linked, not computed;
+    otherwise the prepared SQL runs on this release's marts."""
     shutil.copyfile(manifest_path, folder / semantic_manifest.RELEASE_FILE)
     manifest_path = folder / semantic_manifest.RELEASE_FILE
     manifest = semantic_manifest.read(manifest_path)
@@ -166,13 +177,11 @@ def write_metrics(folder: Path, settings: Settings, manifest_path: Path = semant
     carried = _carried(folder, previous, inputs, manifest)
     if carried is not None:
         return carried, described, previous.name
-    queries = _planned_before(previous, definitions)
+    queries = json.loads(prepared_queries(manifest_path).read_text(encoding="utf-8"))
     counts: dict[str, int] = {}
     con = warehouse.duckdb_connect(settings)
     try:
         release_connection(con, folder, manifest)
-        if queries is None:
-            queries = _planned(manifest_path, manifest, con)
         for metric in semantic_manifest.metrics(manifest):
             target = folder / f"{metric.table}.parquet"
             con.execute(f"COPY ({_parquet_ready(con, queries[metric.name]['sql'])}) TO {literal(target)} "
