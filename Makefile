@@ -19,8 +19,9 @@ $(INSTALLED): pyproject.toml requirements.lock
 
 # The dbt manifest is prepared here, ahead of time, so loading the Dagster definitions
 # never runs a full `dbt parse`, and a night's dbt starts from this parse. It is remade
-# only when the dbt project or the environment changes. The same command bundles Vega for
-# every warehouse's Data Docs into build/ (a night makes the bundle if it is missing).
+# only when the dbt project or the environment changes. The same command plans the metrics'
+# SQL and bundles Vega for every warehouse's Data Docs, into build/ (a night makes either
+# if it is missing).
 $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 	$(BIN)/python -m orchestration.cli prepare
 	touch $@
