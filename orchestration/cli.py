@@ -70,8 +70,9 @@ def prepare() -> int:
     from orchestration.semantic.publish import prepared_queries
     from orchestration.transform.dbt_run import prepare as prepare_dbt
 
-    print(f"dbt manifest: {prepare_dbt(settings_module.load())}")
-    print(f"the metrics' SQL: {prepared_queries()}")
+    s = settings_module.load()
+    print(f"dbt manifest: {prepare_dbt(s)}")
+    print(f"the metrics' SQL: {prepared_queries(s)}")
     print(f"Data Docs' Vega bundle: {prepared_vega_bundle()}")
     return 0
 
