@@ -15,9 +15,6 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
-# What `make` prepares once per installation for every warehouse (orchestration.cli prepare),
-# beside the dbt parse in dbt_project/target/: files named by the version they were made for.
-PREPARED_DIR = REPO_ROOT / "build"
 # The dbt of this Python environment, found even when its bin/ is not on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt") if (Path(sys.executable).parent / "dbt").exists() else (
     shutil.which("dbt") or "dbt"

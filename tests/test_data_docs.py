@@ -195,7 +195,7 @@ def test_vega_is_bundled_once_per_installation_and_copied_into_each_site(tmp_pat
     bundled = []
     real = vl_convert.javascript_bundle
     monkeypatch.setattr(vl_convert, "javascript_bundle", lambda *a, **k: bundled.append(1) or real(*a, **k))
-    monkeypatch.setattr(data_docs, "PREPARED_DIR", tmp_path / "build")
+    monkeypatch.setattr("orchestration.prepared.PREPARED_DIR", tmp_path / "build")
     first, second = tmp_path / "first_site", tmp_path / "second_site"
     data_docs.vendor_static_files(first)  # a fresh installation: bundled now, into build/
     data_docs.vendor_static_files(second)  # another warehouse: copied

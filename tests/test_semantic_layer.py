@@ -442,7 +442,7 @@ def test_the_metrics_sql_is_planned_once_per_definitions_and_run_on_each_release
     sample, _ = sample_refresh
     settings = _warehouse_copy(sample, tmp_path)
     first = (settings.serving_dir / "current").resolve()
-    monkeypatch.setattr(metrics_publish, "PREPARED_DIR", tmp_path / "build")
+    monkeypatch.setattr("orchestration.prepared.PREPARED_DIR", tmp_path / "build")
     planned = []
     plan = metrics_publish._planned
     monkeypatch.setattr(metrics_publish, "_planned", lambda *args: planned.append(args) or plan(*args))

@@ -19,12 +19,11 @@ where its classes are subclassed.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
-from orchestration.settings import PREPARED_DIR
+from orchestration.prepared import prepared_file
 
 SITE_NAME = "local_site"
 VENDOR = "static/vendor/"
@@ -143,25 +142,19 @@ def _package_sources() -> tuple[dict[str, str], list[tuple[Path, str]]]:
 
 def prepared_vega_bundle() -> Path:
     """Vega, Vega-Lite and Vega-Embed in one classic script, as vl-convert bundles them, with
-    their versions: a JSON file in the installation's build folder, named by vl-convert's
-    version. Bundling takes vl-convert over a second, so it is done once per installation
-    (`make` runs it with the dbt parse, orchestration.cli prepare), not on every warehouse's
-    first night; a night that finds no file for its vl-convert makes it."""
+    their versions, as JSON. Bundling takes vl-convert over a second, so it is prepared once
+    per installation (orchestration/prepared.py), not on every warehouse's first night."""
     import vl_convert
 
-    prepared = PREPARED_DIR / f"vega-bundle-vl-convert-{vl_convert.__version__}.json"
-    if prepared.exists():
-        return prepared
-    # The bundle declares top-level consts: a function scope keeps them out of the page's globals.
-    exports = "window.vega = vega; window.vegaLite = vegaLite; window.vegaEmbed = vegaEmbed;"
-    script = "(function () {\n" + vl_convert.javascript_bundle(exports) + "\n})();\n"
-    version = (f"vega {vl_convert.get_vega_version()}, vega-lite {vl_convert.get_vegalite_versions()[-1]}, "
-               f"vega-embed {vl_convert.get_vega_embed_version()}")
-    PREPARED_DIR.mkdir(parents=True, exist_ok=True)
-    tmp = prepared.with_name(f".{prepared.name}.{os.getpid()}")
-    tmp.write_text(json.dumps({"script": script, "version": version}), encoding="utf-8")
-    os.replace(tmp, prepared)  # a concurrent night reads a whole file or none
-    return prepared
+    def bundle() -> str:
+        # The bundle declares top-level consts: a function scope keeps them out of the page's globals.
+        exports = "window.vega = vega; window.vegaLite = vegaLite; window.vegaEmbed = vegaEmbed;"
+        script = "(function () {\n" + vl_convert.javascript_bundle(exports) + "\n})();\n"
+        version = (f"vega {vl_convert.get_vega_version()}, vega-lite {vl_convert.get_vegalite_versions()[-1]}, "
+                   f"vega-embed {vl_convert.get_vega_embed_version()}")
+        return json.dumps({"script": script, "version": version})
+
+    return prepared_file(f"vega-bundle-vl-convert-{vl_convert.__version__}.json", bundle)
 
 
 def vendor_static_files(site: Path) -> None:

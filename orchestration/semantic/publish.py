@@ -35,7 +35,8 @@ import duckdb
 from orchestration import versions, warehouse
 from orchestration.semantic import manifest as semantic_manifest
 from orchestration.semantic.manifest import REGION, Metric
-from orchestration.settings import PREPARED_DIR, Settings
+from orchestration.prepared import prepared_file
+from orchestration.settings import Settings
 from orchestration.sql import identifier, literal
 
 QUERIES = "metrics.json"
@@ -144,16 +145,12 @@ def _planned(manifest_path: Path, manifest: dict, settings: Settings) -> dict[st
 
 def prepared_queries(settings: Settings, manifest_path: Path = semantic_manifest.SEMANTIC_MANIFEST) -> Path:
     """The installation's file of each metric's query and SQL for these definitions (see the
-    module docstring), planned now if there is none: MetricFlow's import and planning cost
-    about half a second."""
-    prepared = PREPARED_DIR / f"metrics-{definitions_version(manifest_path)[:32]}.json"
-    if not prepared.exists():
-        queries = _planned(manifest_path, semantic_manifest.read(manifest_path), settings)
-        PREPARED_DIR.mkdir(parents=True, exist_ok=True)
-        tmp = prepared.with_name(f".{prepared.name}.{os.getpid()}")
-        tmp.write_text(json.dumps(queries, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, prepared)  # a concurrent night reads a whole file or none
-    return prepared
+    module docstring; orchestration/prepared.py): MetricFlow's import and planning cost about
+    half a second."""
+    return prepared_file(
+        f"metrics-{definitions_version(manifest_path)[:32]}.json",
+        lambda: json.dumps(_planned(manifest_path, semantic_manifest.read(manifest_path), settings),
+                           ensure_ascii=False, indent=1))
 
 
 def write_metrics(folder: Path, settings: Settings, manifest_path: Path = semantic_manifest.SEMANTIC_MANIFEST,
