@@ -13,7 +13,7 @@ from importlib.metadata import version as package_version
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_LAUNCHER, DBT_PROJECT_DIR, Settings
 
 
 class ModuDbtCliResource(DbtCliResource):
@@ -21,7 +21,7 @@ class ModuDbtCliResource(DbtCliResource):
     each invocation, each over a second a night:
 
     - it runs `dbt --version` to learn the executable's version: modu runs the dbt of its
-      own environment (settings.DBT_EXECUTABLE), whose version is the installed dbt-core's;
+      own environment (through settings.DBT_LAUNCHER), whose version is the installed dbt-core's;
     - it loads dbt's profile and project for an adapter that only its metadata helpers use:
       modu reads row counts and schemas itself once dbt has let go of the database
       (transform/dbt_run.py table_metadata), so the adapter is never made.
@@ -39,5 +39,5 @@ def resources(settings: Settings) -> dict[str, object]:
     return {
         "settings": settings,
         "dbt": ModuDbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
-                                  dbt_executable=DBT_EXECUTABLE),
+                                  dbt_executable=DBT_LAUNCHER),
     }

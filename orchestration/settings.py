@@ -19,6 +19,16 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt") if (Path(sys.executable).parent / "dbt").exists() else (
     shutil.which("dbt") or "dbt"
 )
+# What a night's dbt step runs: modu-dbt (pyproject's [project.scripts]) hands the command to a
+# dbt process started ahead when there is one, and is dbt otherwise (transform/warm_dbt.py).
+DBT_LAUNCHER = str(Path(sys.executable).parent / "modu-dbt") if (Path(sys.executable).parent / "modu-dbt").exists() \
+    else DBT_EXECUTABLE
+# Set by the dbt step for modu-dbt, not by users: the socket of the dbt process started ahead.
+WARM_DBT_SOCKET_VARIABLE = "MODU_DBT_WARM_SOCKET"
+
+
+def warm_dbt_socket() -> str | None:
+    return os.environ.get(WARM_DBT_SOCKET_VARIABLE) or None
 
 
 @dataclass(frozen=True)

@@ -41,12 +41,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=rank)  # stable: each module's own order is kept
 
 
-def run_refresh(settings: Settings) -> ExecuteInProcessResult:
+def run_refresh(settings: Settings, messages: list[str] | None = None) -> ExecuteInProcessResult:
+    """A night on `settings`; the steps' log messages (context.log) go to `messages` when given."""
     defs = build_definitions(settings)
     with DagsterInstance.ephemeral() as instance:
-        return defs.resolve_job_def("nightly_refresh").execute_in_process(
+        result = defs.resolve_job_def("nightly_refresh").execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET
         )
+        if messages is not None:
+            messages.extend(entry.user_message for entry in instance.all_logs(result.run_id)
+                            if not entry.is_dagster_event)
+        return result
 
 
 def query_catalog(settings: Settings) -> Callable[[str], list[tuple]]:

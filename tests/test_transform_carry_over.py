@@ -41,21 +41,22 @@ def nights(tmp_path_factory):
     settings = Settings(raw_dir=copy_sample(base / "raw"), warehouse_dir=base / "warehouse", keep_releases=3)
     first = run_refresh(settings)
     (settings.raw_dir / "indicators" / "late_population.csv").write_text(LATE, encoding="utf-8")
-    second = run_refresh(settings)
-    third = run_refresh(settings)
+    second_log, third_log = [], []
+    second = run_refresh(settings, second_log)
+    third = run_refresh(settings, third_log)
     assert first.success and second.success and third.success
-    yield settings, first, second, third
+    yield settings, first, second, third, second_log, third_log
     shutil.rmtree(base, ignore_errors=True)
 
 
 def test_the_first_night_builds_every_model(nights):
-    _, first, _, _ = nights
+    _, first, _, _, _, _ = nights
     dbt_models = {k: m for k, m in _materialized(first).items() if k.split("/")[0] in ("staging", "intermediate", "marts")}
     assert dbt_models and not [k for k, m in dbt_models.items() if CARRIED in m]
 
 
 def test_a_new_indicator_file_rebuilds_what_reads_indicators_and_carries_the_registry_over(nights):
-    _, first, second, _ = nights
+    _, first, second, _, _, _ = nights
     done = _materialized(second)
     rebuilt = {k for k, m in done.items() if k.split("/")[0] in ("staging", "intermediate", "marts") and CARRIED not in m}
     carried = {k for k, m in done.items() if CARRIED in m}
@@ -65,7 +66,7 @@ def test_a_new_indicator_file_rebuilds_what_reads_indicators_and_carries_the_reg
 
 
 def test_a_relationship_between_a_rebuilt_and_a_carried_model_is_tested_again(nights):
-    settings, first, second, third = nights
+    settings, first, second, third, _, _ = nights
     runs = _test_runs(settings, "relationships_city_indicators_region_code")
     assert [run for run, _ in runs] == [first.run_id, second.run_id]  # tested on nights 1 and 2, not 3
     assert all(status == "pass" for _, status in runs)
@@ -74,7 +75,7 @@ def test_a_relationship_between_a_rebuilt_and_a_carried_model_is_tested_again(ni
 def test_a_night_runs_data_tests_and_no_unit_test(nights):
     """published_figures is rebuilt on night 2 (an indicator file landed) and its data tests run
     again; its unit tests run on no night (they test code, in `make test`)."""
-    settings, first, second, _ = nights
+    settings, first, second, _, _, _ = nights
     assert _test_runs(settings, "published_figures.published_figures_keep_forecasts") == []
     assert _test_runs(settings, "unit_test.") == []
     assert [run for run, _ in _test_runs(settings, "unique_combination_published_figures")] == [first.run_id,
@@ -82,7 +83,7 @@ def test_a_night_runs_data_tests_and_no_unit_test(nights):
 
 
 def test_a_night_that_lands_nothing_builds_nothing_and_says_so(nights):
-    _, _, second, third = nights
+    _, _, second, third, _, _ = nights
     done = _materialized(third)
     dbt_assets = {k: m for k, m in done.items() if k.split("/")[0] in ("reference", "staging", "intermediate", "marts")}
     assert dbt_assets and all(CARRIED in m for m in dbt_assets.values())
@@ -90,3 +91,12 @@ def test_a_night_that_lands_nothing_builds_nothing_and_says_so(nights):
     carried_checks = [e for e in third.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
                       and CARRIED in e.event_specific_data.metadata]
     assert carried_checks and all(e.event_specific_data.passed for e in carried_checks)
+
+
+def test_dbt_runs_in_the_process_the_ingest_started_ahead_when_a_file_landed(nights):
+    """Night 2 lands a file: its ingest starts dbt ahead and the dbt step hands it the build.
+    Night 3 lands nothing: no dbt process is started."""
+    *_, second_log, third_log = nights
+    ran_ahead = [m for m in second_log if "which the ingest started ahead" in m]
+    assert len(ran_ahead) == 1 and ran_ahead[0].startswith("dbt ran in process ")
+    assert not [m for m in third_log if "started ahead" in m]

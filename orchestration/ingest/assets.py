@@ -1,5 +1,6 @@
 """One Dagster asset per raw source: landing folder -> its raw layer (Parquet, one file per landed file)."""
 
+import os
 
 from dagster import (
     AssetExecutionContext,
@@ -19,7 +20,7 @@ from orchestration import warehouse
 from orchestration.errors import UnreadableFile
 from orchestration.ingest.sources import LINEAGE_COLUMNS, SOURCES, Source
 from orchestration.retries import retry_transient
-from orchestration.settings import Settings
+from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 
 def _files_table(files: list[dict]) -> str:
@@ -50,15 +51,21 @@ def _build_ingest_asset(source: Source) -> AssetsDefinition:
         # Imported when a night runs, not when the definitions load (numpy, pyarrow).
         from orchestration.ingest.loader import ingest_source
         from orchestration.quality.gx_duckdb import import_in_background
+        from orchestration.transform import warm_dbt
 
         s = settings
+
+        def on_new_files() -> None:
+            # New files mean GX validates and dbt builds tonight: their imports overlap the parse.
+            import_in_background()
+            warm_dbt.start(context.run.run_id, {**os.environ, **s.dbt_env()}, DBT_PROJECT_DIR, s.target)
+
         # A held DuckDB lock or an interrupted read is tried again; anything else fails at once.
         with retry_transient(context), warehouse.write_lock(s, context.log.info), \
                 warehouse.connect(s, keep_order=True) as con:
             try:
-                # New files mean GX validates tonight: its import then overlaps the parse.
                 report = ingest_source(con, source, s.raw_dir, s.scratch_dir, s.raw_parquet_dir, context.log.info,
-                                       run_id=context.run.run_id, on_new_files=import_in_background)
+                                       run_id=context.run.run_id, on_new_files=on_new_files)
             except UnreadableFile as exc:
                 raise Failure(
                     description=f"{source.name} ingest stopped, nothing of it changed: {exc}",

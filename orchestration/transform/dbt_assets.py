@@ -29,7 +29,7 @@ from orchestration import warehouse
 from orchestration.retries import request_retry, retry_transient, transient_text_reason
 from orchestration.settings import Settings
 from orchestration.sql import qualified
-from orchestration.transform import build_plan, dbt_run
+from orchestration.transform import build_plan, dbt_run, warm_dbt
 from orchestration.transform.spark_marts import contract_columns, copy_marts_into, spark_table_metadata
 from orchestration.transform.translator import ModuDbtTranslator
 
@@ -104,30 +104,32 @@ def modu_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, setting
         context.log.info(f"dbt: {len(plan.build)} node(s) to build, {len(plan.carry)} unchanged and carried over"
                          + (" (--full-refresh: " + ("; ".join(requests) or "MODU_FULL_REFRESH is set") + ")"
                             if full else ""))
-        if plan.build:
-            args = ["build", *dbt_run.NIGHT_EXCLUDES, *(["--full-refresh"] if full else []), "--target", s.target]
-            if plan.carry:
-                # One argument (dbt splits it). Tests are selected by name (fqn:*), not through the
-                # models they read: excluding a carried model must not drop a test that reads it and
-                # a rebuilt one (a relationship), as dbt's default (eager) selection would.
-                args += ["--exclude", " ".join(plan.excluded_selectors), "--indirect-selection", "empty"]
-            with dbt_run.dbt_environment(s):
-                invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
-            try:
-                for event in invocation.stream():
-                    events.append(event)
-                    if isinstance(event, Output):
-                        key = context.asset_key_for_output(event.output_name).to_user_string()
-                        context.log.info(f"dbt built {key} ({len(events)} results so far)")
-            finally:
-                # Never leave dbt running (and holding the database) after this step stops.
-                if invocation.process.poll() is None:
-                    invocation.process.terminate()
-                    invocation.process.wait()
-            if not invocation.is_successful():
-                transient = transient_text_reason(str(invocation.get_error() or ""))
-                if transient:  # dbt could not open the database: nothing was built, try the step again
-                    raise request_retry(context, transient)
+        # The dbt process the ingest started ahead, if files landed: used or stopped here.
+        with warm_dbt.taken(context.run.run_id, context.log.info) as warm:
+            if plan.build:
+                args = ["build", *dbt_run.NIGHT_EXCLUDES, *(["--full-refresh"] if full else []), "--target", s.target]
+                if plan.carry:
+                    # One argument (dbt splits it). Tests are selected by name (fqn:*), not through the
+                    # models they read: excluding a carried model must not drop a test that reads it and
+                    # a rebuilt one (a relationship), as dbt's default (eager) selection would.
+                    args += ["--exclude", " ".join(plan.excluded_selectors), "--indirect-selection", "empty"]
+                with dbt_run.dbt_environment(s, warm.environment if warm else {}):
+                    invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
+                try:
+                    for event in invocation.stream():
+                        events.append(event)
+                        if isinstance(event, Output):
+                            key = context.asset_key_for_output(event.output_name).to_user_string()
+                            context.log.info(f"dbt built {key} ({len(events)} results so far)")
+                finally:
+                    # Never leave dbt running (and holding the database) after this step stops.
+                    if invocation.process.poll() is None:
+                        invocation.process.terminate()
+                        invocation.process.wait()
+                if not invocation.is_successful():
+                    transient = transient_text_reason(str(invocation.get_error() or ""))
+                    if transient:  # dbt could not open the database: nothing was built, try the step again
+                        raise request_retry(context, transient)
         succeeded = invocation is None or invocation.is_successful()
         built = [tuple(context.asset_key_for_output(e.output_name).path[-2:]) for e in events if isinstance(e, Output)]
         results_path = target / "run_results.json"

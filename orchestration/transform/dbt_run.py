@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -67,11 +67,12 @@ def manifest() -> dict[str, Any]:
 
 
 @contextmanager
-def dbt_environment(s: Settings) -> Iterator[None]:
-    """The variables dbt_project/profiles.yml reads, set while dbt starts, then restored,
-    so no later step of an in-process run sees them."""
-    saved = {name: os.environ.get(name) for name in s.dbt_env()}
-    os.environ.update(s.dbt_env())
+def dbt_environment(s: Settings, extra: Mapping[str, str] | None = None) -> Iterator[None]:
+    """The variables dbt_project/profiles.yml reads (and any extra ones), set while dbt starts,
+    then restored, so no later step of an in-process run sees them."""
+    variables = {**s.dbt_env(), **(extra or {})}
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
     try:
         yield
     finally:
