@@ -94,9 +94,11 @@ def test_a_night_that_lands_nothing_builds_nothing_and_says_so(nights):
 
 
 def test_dbt_runs_in_the_process_the_ingest_started_ahead_when_a_file_landed(nights):
-    """Night 2 lands a file: its ingest starts dbt ahead and the dbt step hands it the build.
+    """Night 2 lands a file: its ingest starts dbt ahead, which imports dbt and parses the
+    project, and the dbt step hands it the build (whose results the tests above check).
     Night 3 lands nothing: no dbt process is started."""
     *_, second_log, third_log = nights
     ran_ahead = [m for m in second_log if "which the ingest started ahead" in m]
     assert len(ran_ahead) == 1 and ran_ahead[0].startswith("dbt ran in process ")
+    assert ran_ahead[0].endswith("its imports and its parse overlapped the ingest")
     assert not [m for m in third_log if "started ahead" in m]

@@ -33,8 +33,8 @@ def test_the_night_runs_modu_dbt():
 
 
 @pytest.mark.parametrize("args", [["--help"], ["no-such-command"]], ids=["help", "unknown-command"])
-def test_a_command_handed_to_a_process_started_ahead_prints_and_exits_as_dbt(args):
-    warm_dbt.start("run-1", dict(os.environ), DBT_PROJECT_DIR, "duckdb")
+def test_a_command_handed_to_a_process_started_ahead_prints_and_exits_as_dbt(args, tmp_path):
+    warm_dbt.start("run-1", dict(os.environ), "duckdb", tmp_path)
     messages: list[str] = []
     with warm_dbt.taken("run-1", messages.append) as warm:
         handed = _dbt(DBT_LAUNCHER, args, warm.environment)
@@ -66,8 +66,11 @@ def test_without_a_ready_process_modu_dbt_is_dbt(tmp_path):
     assert (launcher.returncode, out, err) == cold
 
 
-def test_a_process_started_ahead_that_cannot_start_leaves_dbt_to_run_cold():
-    warm_dbt.start("run-2", dict(os.environ), DBT_PROJECT_DIR, "no_such_adapter")
+def test_a_process_started_ahead_that_cannot_start_leaves_dbt_to_run_cold(tmp_path):
+    broken = tmp_path / "broken" / "dbt"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('dbt cannot be imported here')\n", encoding="utf-8")
+    warm_dbt.start("run-2", {**os.environ, "PYTHONPATH": str(broken.parent)}, "duckdb", tmp_path)
     messages: list[str] = []
     with warm_dbt.taken("run-2", messages.append) as warm:
         assert warm.process.wait(timeout=120) == 1
@@ -76,7 +79,24 @@ def test_a_process_started_ahead_that_cannot_start_leaves_dbt_to_run_cold():
         handed = _dbt(DBT_LAUNCHER, ["no-such-command"], {WARM_DBT_SOCKET_VARIABLE: str(warm.socket_path)})
     assert handed == _dbt(DBT_EXECUTABLE, ["no-such-command"])
     assert messages == ["dbt ran cold: the dbt process the ingest started ahead ended first (exit code 1: "
-                        "ModuleNotFoundError: No module named 'dbt.adapters.no_such_adapter')"]
+                        "ImportError: dbt cannot be imported here)"]
+
+
+def test_a_build_is_given_the_parse_made_ahead_only_when_it_would_parse_the_same(tmp_path, monkeypatch):
+    folders = {"DBT_TARGET_PATH": str(tmp_path), "DBT_LOG_PATH": str(tmp_path),
+               "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR), "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR)}
+    for name, value in folders.items():
+        monkeypatch.setenv(name, value)  # the process started ahead parsed with these
+    build = ["build", "--exclude-resource-type", "unit_test", "--target", "duckdb", "--select", "fqn:*"]
+    assert warm_dbt.parse_fits({"args": build, "env": folders}, "duckdb")
+    assert warm_dbt.parse_fits({"args": build, "env": {**folders, "DBT_TARGET_PATH": str(tmp_path / ".")}},
+                                "duckdb")
+    assert not warm_dbt.parse_fits({"args": build, "env": folders}, "spark")
+    assert not warm_dbt.parse_fits({"args": ["test", *build[1:]], "env": folders}, "duckdb")
+    assert not warm_dbt.parse_fits({"args": build, "env": {**folders, "DBT_TARGET_PATH": str(tmp_path / "other")}},
+                                    "duckdb")
+    assert not warm_dbt.parse_fits({"args": build, "env": {k: v for k, v in folders.items()
+                                                            if k != "DBT_PROFILES_DIR"}}, "duckdb")
 
 
 def test_modu_dbt_hands_over_its_command_and_forwards_signals_to_the_process_running_it(tmp_path):
@@ -111,9 +131,8 @@ def test_modu_dbt_hands_over_its_command_and_forwards_signals_to_the_process_run
 
 
 def test_a_process_started_ahead_ends_with_the_process_that_started_it():
-    code = ("import os, psutil; from orchestration.transform import warm_dbt; "
-            "from orchestration.settings import DBT_PROJECT_DIR; "
-            "warm_dbt.start('run-3', dict(os.environ), DBT_PROJECT_DIR, 'duckdb'); "
+    code = ("import os, psutil; from pathlib import Path; from orchestration.transform import warm_dbt; "
+            "warm_dbt.start('run-3', dict(os.environ), 'duckdb', Path('.')); "
             "print(psutil.Process().children()[0].pid, flush=True); os._exit(0)")
     pid = int(subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
                              check=True, timeout=60).stdout)
@@ -129,9 +148,9 @@ def test_a_process_started_ahead_ends_with_the_process_that_started_it():
         pytest.fail(f"the process started ahead ({pid}) outlived the process that started it")
 
 
-def test_a_new_run_stops_the_process_another_run_started_ahead():
-    warm_dbt.start("run-4", dict(os.environ), DBT_PROJECT_DIR, "duckdb")
-    warm_dbt.start("run-5", dict(os.environ), DBT_PROJECT_DIR, "duckdb")
+def test_a_new_run_stops_the_process_another_run_started_ahead(tmp_path):
+    warm_dbt.start("run-4", dict(os.environ), "duckdb", tmp_path)
+    warm_dbt.start("run-5", dict(os.environ), "duckdb", tmp_path)
     assert len(_started_ahead_children()) == 1
     with warm_dbt.taken("run-4", print) as gone:
         assert gone is None

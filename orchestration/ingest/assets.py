@@ -20,7 +20,7 @@ from orchestration import warehouse
 from orchestration.errors import UnreadableFile
 from orchestration.ingest.sources import LINEAGE_COLUMNS, SOURCES, Source
 from orchestration.retries import retry_transient
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import Settings
 
 
 def _files_table(files: list[dict]) -> str:
@@ -51,14 +51,14 @@ def _build_ingest_asset(source: Source) -> AssetsDefinition:
         # Imported when a night runs, not when the definitions load (numpy, pyarrow).
         from orchestration.ingest.loader import ingest_source
         from orchestration.quality.gx_duckdb import import_in_background
-        from orchestration.transform import warm_dbt
+        from orchestration.transform import dbt_run, warm_dbt
 
         s = settings
 
         def on_new_files() -> None:
-            # New files mean GX validates and dbt builds tonight: their imports overlap the parse.
+            # New files mean GX validates and dbt builds tonight: they start loading during the ingest.
             import_in_background()
-            warm_dbt.start(context.run.run_id, {**os.environ, **s.dbt_env()}, DBT_PROJECT_DIR, s.target)
+            warm_dbt.start(context.run.run_id, {**os.environ, **s.dbt_env()}, s.target, dbt_run.run_target_dir(s))
 
         # A held DuckDB lock or an interrupted read is tried again; anything else fails at once.
         with retry_transient(context), warehouse.write_lock(s, context.log.info), \
