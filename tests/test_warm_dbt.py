@@ -159,3 +159,23 @@ def test_a_new_run_stops_the_process_another_run_started_ahead(tmp_path):
         assert warm.process.poll() is None
     assert messages == ["the dbt process the ingest started ahead was stopped unused"]
     assert not _started_ahead_children()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="per-thread priorities are read from Linux's /proc")
+def test_the_warm_up_takes_only_idle_cpu_and_the_command_runs_at_normal_priority(tmp_path):
+    """The imports and the parse run on a thread at nice 19, so a night's ingest keeps the CPU;
+    the main thread, which runs the command, stays at the process's own priority."""
+    warm_dbt.start("run-6", dict(os.environ), "duckdb", tmp_path)
+    with warm_dbt.taken("run-6", lambda _message: None) as warm:
+        pid, seen = warm.process.pid, {}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and warm_dbt.WARM_UP_NICE not in seen.values():
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                try:
+                    stat = (task / "stat").read_text()
+                except FileNotFoundError:  # a thread that has just ended
+                    continue
+                seen[int(task.name)] = int(stat[stat.rindex(")") + 2:].split()[16])
+            time.sleep(0.02)
+    assert seen[pid] == os.getpriority(os.PRIO_PROCESS, 0)
+    assert warm_dbt.WARM_UP_NICE in seen.values()
