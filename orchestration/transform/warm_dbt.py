@@ -15,8 +15,9 @@ starts in milliseconds):
   on: it imports dbt and parses the project as the dbt step's command will (dbt's own
   `dbtRunner`, its documented way to reuse a manifest), on a thread of the lowest priority
   so that the ingest, busy on every core, loses nothing to it (a 1.3M-row registry file
-  ingested in 3.7-4.1 s alone, 5.3-6.9 s beside a warm-up at normal priority, 3.7-3.9 s
-  beside this one); then it runs one command at normal priority. A command that would
+  ingested in 3.7-4.1 s alone, 5.3-6.9 s beside a warm-up at normal priority that parsed
+  the whole project, 3.7-3.9 s beside this one); then it runs one command at normal
+  priority. A command that would
   parse something else (another target or folder) parses for itself;
 - `main` is `modu-dbt` (pyproject's [project.scripts]), the executable the dbt step runs
   instead of dbt. With the socket in its environment it connects, waits until the process
