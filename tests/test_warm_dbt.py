@@ -130,22 +130,23 @@ def test_modu_dbt_hands_over_its_command_and_forwards_signals_to_the_process_run
     listener.close()
 
 
-def test_a_process_started_ahead_ends_with_the_process_that_started_it():
-    code = ("import os, psutil; from pathlib import Path; from orchestration.transform import warm_dbt; "
-            "warm_dbt.start('run-3', dict(os.environ), 'duckdb', Path('.')); "
-            "print(psutil.Process().children()[0].pid, flush=True); os._exit(0)")
-    pid = int(subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
-                             check=True, timeout=60).stdout)
+def test_a_process_started_ahead_ends_with_the_process_that_started_it_and_leaves_nothing():
+    code = ("import os; from pathlib import Path; from orchestration.transform import warm_dbt; "
+            "started = warm_dbt.start('run-3', dict(os.environ), 'duckdb', Path('.')); "
+            "print(started.process.pid, started.folder, flush=True); os._exit(0)")
+    pid, folder = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
+                                 check=True, timeout=60).stdout.split()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            if psutil.Process(int(pid)).status() == psutil.STATUS_ZOMBIE:
                 break
         except psutil.NoSuchProcess:
             break
         time.sleep(0.2)
     else:
         pytest.fail(f"the process started ahead ({pid}) outlived the process that started it")
+    assert not Path(folder).exists()
 
 
 def test_a_new_run_stops_the_process_another_run_started_ahead(tmp_path):

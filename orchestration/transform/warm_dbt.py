@@ -157,6 +157,8 @@ def serve(listener_fd: int, target: str, parent: int) -> int:
             if not warm_up.is_alive() and not warm_up.ready:
                 return 1  # its error is printed; a launcher now finds no one listening and runs dbt
             if os.getppid() != parent or time.monotonic() - started > IDLE_LIMIT_S:
+                # Never taken, and no one left to stop it: it clears its folder itself.
+                shutil.rmtree(Path(socket_path).parent, ignore_errors=True)
                 return 0
     warm_up.join()
     if not warm_up.ready:
@@ -287,12 +289,12 @@ _started: dict[str, Started] = {}
 _lock = threading.Lock()
 
 
-def start(run_id: str, env: dict[str, str], target: str, target_dir: Path) -> None:
+def start(run_id: str, env: dict[str, str], target: str, target_dir: Path) -> Started:
     """Start dbt ahead for this run (once), to build `target` with its artifacts in `target_dir`,
     as the dbt step will; a process left by another run is stopped."""
     with _lock:
         if run_id in _started:
-            return
+            return _started[run_id]
         for other in list(_started):
             _started.pop(other).stop()
         # A short folder: a Unix socket's path is limited to about 100 bytes.
@@ -310,6 +312,7 @@ def start(run_id: str, env: dict[str, str], target: str, target_dir: Path) -> No
                 env={**env, **folders, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}, cwd=DBT_PROJECT_DIR,
                 stdin=subprocess.DEVNULL, stdout=printed, stderr=subprocess.STDOUT, pass_fds=[listener.fileno()])
         _started[run_id] = Started(run_id, process, folder)
+        return _started[run_id]
 
 
 @contextmanager
