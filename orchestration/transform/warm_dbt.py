@@ -17,8 +17,8 @@ starts in milliseconds):
   so that the ingest, busy on every core, loses nothing to it (a 1.3M-row registry file
   ingested in 3.7-4.1 s alone, 5.3-6.9 s beside a warm-up at normal priority that parsed
   the whole project, 3.7-3.9 s beside this one); then it runs one command at normal
-  priority. A command that would
-  parse something else (another target or folder) parses for itself;
+  priority. A command that would parse something else (another target or folder) parses
+  for itself;
 - `main` is `modu-dbt` (pyproject's [project.scripts]), the executable the dbt step runs
   instead of dbt. With the socket in its environment it connects, waits until the process
   is ready, hands over its arguments, environment, working folder and its stdin, stdout
@@ -260,9 +260,9 @@ class Started:
     def stop(self) -> str:
         """Stop it and say, for the step's log, whether dbt ran in it.
 
-        One that was handed the command is waited for, as one waits for
-        dbt's own process: only once it has ended has it let go of the database. One never
-        handed a command is stopped at once."""
+        One that was handed the command is waited for, as one waits for dbt's own process:
+        only once it has ended has it let go of the database. One never handed a command is
+        stopped at once."""
         handed = (self.folder / HANDED).exists()
         parsed = handed and (self.folder / HANDED).read_text(encoding="utf-8") == "parsed"
         if handed and self.process.poll() is None:
