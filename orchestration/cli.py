@@ -19,16 +19,15 @@
 from __future__ import annotations
 
 import argparse
-import atexit
 import json
 import os
 import subprocess
 import sys
-import threading
 import uuid
 from pathlib import Path
 
 from orchestration import settings as settings_module
+from orchestration.process_exit import exit_now
 from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, REPO_ROOT
 
 INSTANCE_YAML = """\
@@ -241,22 +240,6 @@ def main(argv: list[str] | None = None) -> int:
         return rollback(args.to)
     return {"prepare": prepare, "refresh": refresh, "ui": ui, "docs": docs, "serve": serve,
             "releases": releases}[args.command]()
-
-
-def exit_now(code: int) -> None:
-    """End the process with `code` once its exit handlers have run (logging's flush among
-    them), without tearing its modules down one by one: after a refresh that took 1.2 s of
-    an empty night and 2 s of a national one, to free memory the system takes back at once.
-    While a thread other than daemons still runs, the process exits the usual way, which
-    waits for it."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
-        sys.exit(code)
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
 
 
 if __name__ == "__main__":

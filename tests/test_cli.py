@@ -1,5 +1,5 @@
 """How the command line ends: its exit code, its output and its exit handlers survive the
-fast exit that skips tearing the imported modules down (orchestration.cli.exit_now)."""
+fast exit that skips tearing the imported modules down (orchestration/process_exit.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_exit_now_keeps_the_code_the_output_and_the_exit_handlers(tmp_path):
     marker = tmp_path / "handler"
     done = _run(f"""
         import atexit, logging, sys
-        from orchestration.cli import exit_now
+        from orchestration.process_exit import exit_now
         atexit.register(lambda: open({str(marker)!r}, "w").write("ran"))
         logging.basicConfig(filename={str(tmp_path / "log")!r}, level=logging.INFO)
         logging.info("written by a handler that flushes at exit")
@@ -38,7 +38,7 @@ def test_exit_now_waits_for_a_thread_still_running(tmp_path):
     marker = tmp_path / "thread"
     done = _run(f"""
         import threading, time
-        from orchestration.cli import exit_now
+        from orchestration.process_exit import exit_now
         def work():
             time.sleep(0.5)
             open({str(marker)!r}, "w").write("finished")

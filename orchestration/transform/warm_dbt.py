@@ -331,7 +331,7 @@ def taken(run_id: str, log: Callable[[str], None]) -> Iterator[Started | None]:
 
 
 if __name__ == "__main__":
-    from orchestration.cli import exit_now
+    from orchestration.process_exit import exit_now
 
     # Without tearing dbt's modules down: the dbt step waits for this process to end.
     exit_now(serve(int(sys.argv[1]), sys.argv[2], int(sys.argv[3])))
