@@ -180,3 +180,15 @@ def test_the_warm_up_takes_only_idle_cpu_and_the_command_runs_at_normal_priority
             time.sleep(0.02)
     assert seen[pid] == os.getpriority(os.PRIO_PROCESS, 0)
     assert warm_dbt.WARM_UP_NICE in seen.values()
+
+
+def test_a_folder_left_by_a_killed_night_is_cleared_by_a_later_one(tmp_path):
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    left = tmp_path / f"{warm_dbt.FOLDER_PREFIX}{ended.pid}-abc"
+    running = tmp_path / f"{warm_dbt.FOLDER_PREFIX}{os.getpid()}-def"
+    for folder in (left, running):
+        folder.mkdir()
+        (folder / "serve.log").write_text("", encoding="utf-8")
+    warm_dbt.clear_folders_left(tmp_path)
+    assert not left.exists() and running.exists()

@@ -287,6 +287,26 @@ class Started:
 
 _started: dict[str, Started] = {}
 _lock = threading.Lock()
+FOLDER_PREFIX = "modu-dbt-"
+
+
+def clear_folders_left(root: Path) -> None:
+    """Remove the folders of processes started ahead by a process that no longer runs: both
+    were killed (a killed refresh's whole process group) before either could remove them."""
+    for folder in root.glob(f"{FOLDER_PREFIX}*-*"):
+        owner = folder.name[len(FOLDER_PREFIX):].split("-")[0]
+        if owner.isdigit() and not _running(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def start(run_id: str, env: dict[str, str], target: str, target_dir: Path) -> Started:
@@ -297,8 +317,10 @@ def start(run_id: str, env: dict[str, str], target: str, target_dir: Path) -> St
             return _started[run_id]
         for other in list(_started):
             _started.pop(other).stop()
-        # A short folder: a Unix socket's path is limited to about 100 bytes.
-        folder = Path(tempfile.mkdtemp(prefix="modu-dbt-"))
+        # A short folder (a Unix socket's path is limited to about 100 bytes), named by this
+        # process, so that a later night clears it if both processes were killed.
+        clear_folders_left(Path(tempfile.gettempdir()))
+        folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
         # What dagster-dbt sets for the command (DbtCliResource.cli), so the parse is the command's.
         folders = dict(zip(PARSE_FOLDERS, (str(target_dir), str(target_dir), str(DBT_PROJECT_DIR),
                                            str(DBT_PROJECT_DIR)), strict=True))
