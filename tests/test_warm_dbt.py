@@ -130,9 +130,9 @@ def test_modu_dbt_hands_over_its_command_and_forwards_signals_to_the_process_run
     listener.close()
 
 
-def test_a_process_started_ahead_ends_with_the_process_that_started_it_and_leaves_nothing():
+def test_a_process_started_ahead_ends_with_the_process_that_started_it_and_leaves_nothing(tmp_path):
     code = ("import os; from pathlib import Path; from orchestration.transform import warm_dbt; "
-            "started = warm_dbt.start('run-3', dict(os.environ), 'duckdb', Path('.')); "
+            f"started = warm_dbt.start('run-3', dict(os.environ), 'duckdb', Path({str(tmp_path)!r})); "
             "print(started.process.pid, started.folder, flush=True); os._exit(0)")
     pid, folder = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
                                  check=True, timeout=60).stdout.split()

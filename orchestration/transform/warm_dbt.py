@@ -101,7 +101,9 @@ def _parse(target: str) -> Any:
     the command then parses again and reports the error where the dbt step reads it."""
     from dbt.cli.main import dbtRunner
 
-    parsed = dbtRunner().invoke(["parse", "--quiet", "--target", target])
+    args = ["parse", "--quiet", "--target", target]
+    sys.argv = ["dbt", *args]  # what dbt's log records as the command
+    parsed = dbtRunner().invoke(args)
     return parsed.result if parsed.success else None
 
 
