@@ -7,6 +7,8 @@ over, with the results their tests had, so the UI shows every asset and check on
 every night and says which were computed tonight. MODU_TARGET picks the profile
 target dbt builds on; after a Spark build the marts are copied into the build
 database (spark_marts.py) so the checks and the release that follow are the same.
+When files landed, the build runs in the dbt process the ingest started ahead, which
+has imported dbt and parsed the project by then (warm_dbt.py).
 """
 
 import json
