@@ -246,7 +246,6 @@ def main() -> int:
 
 @dataclass
 class Started:
-    run_id: str
     process: subprocess.Popen
     folder: Path  # the socket, and what the process printed before any command
 
@@ -303,11 +302,11 @@ def clear_folders_left(root: Path) -> None:
 
 def _running(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # PermissionError: another user's process, running
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's
-        return True
+    except PermissionError:
+        pass
     return True
 
 
@@ -335,7 +334,7 @@ def start(run_id: str, env: dict[str, str], target: str, target_dir: Path) -> St
                  str(os.getpid())],
                 env={**env, **folders, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}, cwd=DBT_PROJECT_DIR,
                 stdin=subprocess.DEVNULL, stdout=printed, stderr=subprocess.STDOUT, pass_fds=[listener.fileno()])
-        _started[run_id] = Started(run_id, process, folder)
+        _started[run_id] = Started(process, folder)
         return _started[run_id]
 
 
