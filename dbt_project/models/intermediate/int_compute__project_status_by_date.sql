@@ -21,14 +21,27 @@ as_of_dates as (
     select distinct make_date(year, 12, 31) from {{ ref('int_region_years') }}
 ),
 
+-- Each status holds from its event's date until the project's next event on a later day
+-- (of a day's events, the last in lifecycle order), so a date joins one span per project.
+-- Ranking all of a project's earlier events at every date instead joined twice as many
+-- rows on the national data and took twice as long.
+spans as (
+    select *
+    from (
+        select
+            *,
+            lead(event_date) over (partition by project_id order by event_date, lifecycle_rank) as next_event_date
+        from events
+    ) as ordered
+    where next_event_date is null or next_event_date > event_date
+),
+
 latest as (
-    select as_of_dates.as_of, events.project_id, events.region_code, events.event, events.is_completed
+    select as_of_dates.as_of, spans.project_id, spans.region_code, spans.event, spans.is_completed
     from as_of_dates
-    join events on events.event_date <= as_of_dates.as_of
-    qualify row_number() over (
-        partition by as_of_dates.as_of, events.project_id
-        order by events.event_date desc, events.lifecycle_rank desc
-    ) = 1
+    join spans
+        on spans.event_date <= as_of_dates.as_of
+        and (spans.next_event_date is null or as_of_dates.as_of < spans.next_event_date)
 )
 
 select
